@@ -1,0 +1,110 @@
+"""apiclient: a framework for writing excellent API client libraries.
+
+Subclass ``APIClient``, set ``BASE_URL``, add methods; pooled keep-alive connections, rate
+limiting, auth, safe retries and typed errors come with it.
+"""
+
+from apiclient._version import __version__
+from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
+from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
+from apiclient.errors import (
+    APIError,
+    BadGateway,
+    BadRequest,
+    ClientError,
+    Conflict,
+    ConnectError,
+    ConnectTimeout,
+    DecodeError,
+    Forbidden,
+    GatewayTimeout,
+    Gone,
+    HTTPStatusError,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    PoolTimeout,
+    ProtocolError,
+    RateExceededError,
+    ReadTimeout,
+    RedirectError,
+    ResponseTooLarge,
+    ServerError,
+    ServiceUnavailable,
+    Timeout,
+    TLSError,
+    TooManyRedirects,
+    TooManyRequests,
+    TransportError,
+    Unauthorized,
+    UnprocessableEntity,
+)
+from apiclient.models import Headers, Request, Response
+from apiclient.policies.redirects import RedirectPolicy
+from apiclient.policies.retries import RetryPolicy
+from apiclient.policies.timeouts import Timeouts
+from apiclient.policies.urls import path_segment
+from apiclient.ratelimit import RateLimiter
+from apiclient.transports import MockTransport, Transport
+
+__all__ = [
+    "APIClient",
+    "APIClient_SharedSecret",
+    "APIError",
+    "APIKey",
+    "Auth",
+    "AuthBase",
+    "BadGateway",
+    "BadRequest",
+    "BasicAuth",
+    "BearerToken",
+    "ClientError",
+    "Conflict",
+    "ConnectError",
+    "ConnectTimeout",
+    "DecodeError",
+    "Forbidden",
+    "GatewayTimeout",
+    "Gone",
+    "HTTPStatusError",
+    "Headers",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "MockTransport",
+    "NotFound",
+    "PoolTimeout",
+    "ProtocolError",
+    "RateExceededError",
+    "RateLimiter",
+    "ReadTimeout",
+    "RedirectError",
+    "RedirectPolicy",
+    "Request",
+    "RequestOptions",
+    "Response",
+    "ResponseTooLarge",
+    "RetryPolicy",
+    "ServerError",
+    "ServiceUnavailable",
+    "TLSError",
+    "Timeout",
+    "Timeouts",
+    "TooManyRedirects",
+    "TooManyRequests",
+    "Transport",
+    "TransportError",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "Urllib3Transport",
+    "__version__",
+    "path_segment",
+]
+
+
+def __getattr__(name: str) -> object:
+    # urllib3's transport is the default, but importing it is deferred to first use.
+    if name == "Urllib3Transport":
+        from apiclient.transports.urllib3 import Urllib3Transport
+
+        return Urllib3Transport
+    raise AttributeError(f"module 'apiclient' has no attribute {name!r}")

@@ -1,0 +1,60 @@
+"""The auth protocol, and a base class with the helpers every auth object needs.
+
+The client calls ``apply`` on every attempt whose URL is on the client's own origin, and
+never on another origin: a redirect or a link elsewhere goes without credentials (rule R1).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from apiclient.defaults import REDACTED
+from apiclient.models import Request
+from apiclient.policies.urls import add_query, encode_params
+from apiclient.policies.validation import check_header
+
+
+@runtime_checkable
+class Auth(Protocol):
+    """What ``APIClient(auth=...)`` accepts."""
+
+    #: Query parameters this auth adds (stripped from URLs that leave the origin).
+    credential_params: frozenset[str]
+
+    def apply(self, request: Request) -> Request:
+        """Return ``request`` with credentials added; never mutate the one given."""
+        ...
+
+
+class AuthBase:
+    """Convenience base: secret-free ``repr`` and helpers to add a header or a parameter."""
+
+    credential_params: frozenset[str] = frozenset()
+
+    def apply(self, request: Request) -> Request:
+        """Return ``request`` with credentials added."""
+        raise NotImplementedError
+
+    @staticmethod
+    def with_header(request: Request, name: str, value: str) -> Request:
+        """A copy of ``request`` with header ``name`` set to ``value``."""
+        headers = request.headers.copy()
+        headers[name] = value
+        return Request(request.method, request.url, headers, request.body)
+
+    @staticmethod
+    def with_param(request: Request, name: str, value: str) -> Request:
+        """A copy of ``request`` with ``name=value`` appended to its query string."""
+        url = add_query(request.url, encode_params(((name, value),)))
+        return Request(request.method, url, request.headers, request.body)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({REDACTED})"
+
+
+def checked_secret(name: str, value: str) -> str:
+    """Validate a credential that will travel in a header; the error never echoes it."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty str")
+    check_header("X-Credential", value)
+    return value

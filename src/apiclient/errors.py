@@ -1,0 +1,249 @@
+"""The exception tree. Only these escape a client; each says what happened, to what, and when.
+
+    APIError
+     +-- HTTPStatusError        .status .response .request .body .retry_after
+     |    +-- ClientError       4xx: BadRequest, Unauthorized, Forbidden, NotFound,
+     |    |                     MethodNotAllowed, Conflict, Gone, UnprocessableEntity,
+     |    |                     TooManyRequests
+     |    +-- ServerError       5xx: InternalServerError, BadGateway, ServiceUnavailable,
+     |                          GatewayTimeout
+     +-- TransportError         .may_have_been_processed
+     |    +-- ConnectError      nothing was sent (refused, DNS, TLS handshake)
+     |    |    +-- TLSError
+     |    +-- Timeout           ConnectTimeout (also a ConnectError), ReadTimeout, PoolTimeout
+     |    +-- ProtocolError     the connection broke or the server spoke malformed HTTP
+     +-- RedirectError          a redirect that is refused; TooManyRedirects
+     +-- ResponseTooLarge       the body passed ``max_body_bytes``
+     +-- DecodeError            the body does not parse as its content type says
+     +-- RateExceededError      a rate limiter would not grant within the time allowed
+
+Every error carries ``request`` (a copy with credentials redacted), ``attempts`` and
+``retry_after`` where known. Their text, args, repr and pickles never hold a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiclient.models import Request, Response
+
+
+class APIError(Exception):
+    """Base class of every error apiclient raises."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        request: Request | None = None,
+        attempts: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.attempts = attempts
+        self.retry_after = retry_after
+
+    #: Whether the server may have acted on the request (False only when provably not sent).
+    may_have_been_processed = True
+
+    def __str__(self) -> str:
+        where = ""
+        if self.request is not None:
+            where = f" ({self.request.method} {self.request.url}"
+            where += f", attempt {self.attempts})" if self.attempts else ")"
+        if self.retry_after is not None:
+            where += f" retry after {self.retry_after:g}s"
+        return f"{self.message}{where}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[APIError], state: dict[str, Any]) -> APIError:
+    """Unpickle an error without calling its constructor (whose signature varies)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
+
+
+class HTTPStatusError(APIError):
+    """The server answered with an error status (4xx or 5xx)."""
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        request: Request | None = None,
+        body: Any = None,
+        attempts: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        reason = f" {response.reason}" if response.reason else ""
+        super().__init__(
+            f"{response.status}{reason}",
+            request=request,
+            attempts=attempts,
+            retry_after=retry_after,
+        )
+        self.response = response
+        self.status = response.status
+        #: The decoded error body (JSON value, text or bytes), or None when empty.
+        self.body = body
+
+
+class ClientError(HTTPStatusError):
+    """A 4xx status: the request was wrong and repeating it unchanged will not help."""
+
+
+class BadRequest(ClientError):
+    """400 Bad Request."""
+
+
+class Unauthorized(ClientError):
+    """401 Unauthorized: missing or rejected credentials."""
+
+
+class Forbidden(ClientError):
+    """403 Forbidden."""
+
+
+class NotFound(ClientError):
+    """404 Not Found."""
+
+
+class MethodNotAllowed(ClientError):
+    """405 Method Not Allowed."""
+
+
+class Conflict(ClientError):
+    """409 Conflict."""
+
+
+class Gone(ClientError):
+    """410 Gone."""
+
+
+class UnprocessableEntity(ClientError):
+    """422 Unprocessable Entity: the server understood but rejected the content."""
+
+
+class TooManyRequests(ClientError):
+    """429 Too Many Requests; ``retry_after`` says how long the server asked to wait."""
+
+
+class ServerError(HTTPStatusError):
+    """A 5xx status: the server failed."""
+
+
+class InternalServerError(ServerError):
+    """500 Internal Server Error."""
+
+
+class BadGateway(ServerError):
+    """502 Bad Gateway."""
+
+
+class ServiceUnavailable(ServerError):
+    """503 Service Unavailable."""
+
+
+class GatewayTimeout(ServerError):
+    """504 Gateway Timeout."""
+
+
+STATUS_ERRORS: dict[int, type[HTTPStatusError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    410: Gone,
+    422: UnprocessableEntity,
+    429: TooManyRequests,
+    500: InternalServerError,
+    502: BadGateway,
+    503: ServiceUnavailable,
+    504: GatewayTimeout,
+}
+
+
+def error_class_for(status: int) -> type[HTTPStatusError]:
+    """The most specific error class for an error ``status``."""
+    specific = STATUS_ERRORS.get(status)
+    if specific is not None:
+        return specific
+    return ClientError if status < 500 else ServerError
+
+
+class TransportError(APIError):
+    """The exchange itself failed: no complete response was received."""
+
+
+class ConnectError(TransportError):
+    """No connection could be made, so nothing was sent."""
+
+    may_have_been_processed = False
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed (for example, an untrusted or mismatched certificate)."""
+
+
+class Timeout(TransportError):
+    """A time limit passed: connect, read, waiting for a pooled connection, or the deadline."""
+
+
+class ConnectTimeout(ConnectError, Timeout):
+    """The connection was not established in time; nothing was sent."""
+
+    may_have_been_processed = False
+
+
+class ReadTimeout(Timeout):
+    """The server did not answer in time after the request was sent."""
+
+
+class PoolTimeout(Timeout):
+    """No pooled connection became free in time; nothing was sent."""
+
+    may_have_been_processed = False
+
+
+class ProtocolError(TransportError):
+    """The connection dropped mid-exchange, or the server sent malformed HTTP."""
+
+
+class RedirectError(APIError):
+    """A redirect that apiclient refuses to follow (scheme, downgrade, malformed Location)."""
+
+
+class TooManyRedirects(RedirectError):
+    """More redirects than ``max_redirects`` in one call."""
+
+
+class ResponseTooLarge(APIError):
+    """The response body is larger than ``max_body_bytes`` (counted after decompression)."""
+
+
+class DecodeError(APIError):
+    """The body could not be decoded as its content type says; ``snippet`` shows its start."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        snippet: str = "",
+        request: Request | None = None,
+    ) -> None:
+        super().__init__(f"{message}: {snippet!r}" if snippet else message, request=request)
+        self.status = status
+        self.snippet = snippet
+
+
+class RateExceededError(APIError):
+    """A rate limiter could not grant in time; ``retry_after`` says how long it would take."""

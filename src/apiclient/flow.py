@@ -1,0 +1,162 @@
+"""The per-call loop, written once and free of I/O.
+
+Theory of operation: ``exchange`` is a generator. It yields *effects* (``Acquire`` a rate
+limiter, ``Send`` a request, ``Sleep`` before a retry) and receives their results; a driver
+performs them. The sync client drives it with ``transport.send`` and ``time.sleep``, an async
+client with ``await``; a test drives it with ``next()``/``send()`` and no clock at all.
+
+One call is: wait for the limiter, apply auth (only on the client's own origin), send, then
+either follow a redirect, wait and retry, or return the final response. Every wait counts
+against the call's deadline (``Timeouts.total``); a wait that would pass it is not started.
+Transport errors are thrown into the generator, which retries them or re-raises them
+annotated with the redacted request and the attempt count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from apiclient.auth.base import Auth
+from apiclient.errors import APIError, Timeout, TransportError
+from apiclient.models import Headers, Request, Response
+from apiclient.policies.redirects import RedirectPolicy
+from apiclient.policies.retries import RetryPolicy
+from apiclient.policies.timeouts import Timeouts
+from apiclient.policies.urls import origin_of
+from apiclient.redaction import redact_headers, redact_url
+
+log = logging.getLogger("apiclient")
+
+
+class SupportsAcquire(Protocol):
+    """Anything with ``acquire()``, like the seed's ``rate_limit_lock``."""
+
+    def acquire(self) -> Any:
+        """Block until the caller may proceed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Effect: send ``request`` and resume with its ``Response`` (or throw the error)."""
+
+    request: Request
+    timeout: Timeouts
+    max_body_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Effect: wait ``seconds``, then resume with None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Acquire:
+    """Effect: acquire ``limiter`` (within ``timeout`` seconds if not None), resume with None."""
+
+    limiter: SupportsAcquire
+    timeout: float | None
+
+
+Effect = Send | Sleep | Acquire
+Exchange = Generator[Effect, Any, Response]
+
+
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """Everything one call needs to decide, resolved from client defaults and overrides."""
+
+    retry: RetryPolicy
+    redirect: RedirectPolicy
+    timeout: Timeouts
+    max_body_bytes: int
+    clock: Callable[[], float]
+    auth: Auth | None = None
+    limiter: SupportsAcquire | None = None
+    safe_params: frozenset[str] = frozenset()
+
+
+def exchange(request: Request, settings: CallSettings) -> Exchange:
+    """Run one logical call of ``request`` to its final response (see the module docstring)."""
+    clock, retry, auth = settings.clock, settings.retry, settings.auth
+    deadline = None if settings.timeout.total is None else clock() + settings.timeout.total
+    origin = origin_of(request.url)
+    credential_params = auth.credential_params if auth is not None else frozenset()
+    on_origin, attempt, retries_done, hops = True, 0, 0, 0
+    debug = log.isEnabledFor(logging.DEBUG)
+    while True:
+        attempt += 1
+        try:
+            if settings.limiter is not None:
+                yield Acquire(settings.limiter, _remaining(deadline, clock))
+            timeout = settings.timeout.within(_remaining(deadline, clock))
+            prepared = auth.apply(request) if auth is not None and on_origin else request
+            started = clock()
+            response: Response = yield Send(prepared, timeout, settings.max_body_bytes)
+            if debug:
+                _log_attempt(request, settings, response.status, clock() - started, attempt)
+            follow = settings.redirect.next_request(request, response, hops, credential_params)
+        except APIError as error:
+            _annotate(error, request, settings, attempt)
+            if debug and isinstance(error, TransportError):
+                _log_attempt(request, settings, type(error).__name__, 0.0, attempt)
+            if not isinstance(error, TransportError):
+                raise
+            delay = retry.delay_after_error(request, error, retries_done)
+            if delay is None or not _fits(delay, deadline, clock):
+                raise
+        else:
+            if follow is not None:
+                hops += 1
+                on_origin = on_origin and origin_of(follow.url) == origin
+                request = follow
+                continue
+            delay = retry.delay_after_response(request, response, retries_done)
+            if delay is None or not _fits(delay, deadline, clock):
+                response.attempts = attempt
+                return response
+        retries_done += 1
+        yield Sleep(delay)
+
+
+def _remaining(deadline: float | None, clock: Callable[[], float]) -> float | None:
+    if deadline is None:
+        return None
+    remaining = deadline - clock()
+    if remaining <= 0:
+        raise Timeout("the call's total time limit passed")
+    return remaining
+
+
+def _fits(delay: float, deadline: float | None, clock: Callable[[], float]) -> bool:
+    return deadline is None or clock() + delay < deadline
+
+
+def redact_request(request: Request, safe_params: frozenset[str]) -> Request:
+    """A copy of ``request`` fit to keep in an error: no body, credentials hidden."""
+    headers = Headers(redact_headers(request.headers))
+    return Request(request.method, redact_url(request.url, safe_params), headers, None)
+
+
+def _annotate(error: APIError, request: Request, settings: CallSettings, attempt: int) -> None:
+    if error.request is None:
+        error.request = redact_request(request, settings.safe_params)
+    error.attempts = attempt
+
+
+def _log_attempt(
+    request: Request, settings: CallSettings, outcome: object, seconds: float, attempt: int
+) -> None:
+    log.debug(
+        "%s %s -> %s in %.1f ms (attempt %d)",
+        request.method,
+        redact_url(request.url, settings.safe_params),
+        outcome,
+        seconds * 1000.0,
+        attempt,
+    )

@@ -1,0 +1,143 @@
+"""The values that cross every boundary: headers, a request to send, a response received.
+
+They carry data and no behaviour that does I/O, so policies, the request loop and
+transports can pass them around (and tests can build them) freely.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+class Headers(MutableMapping[str, str]):
+    """Case-insensitive header mapping that keeps the spelling it was given.
+
+    ``headers["content-type"]`` and ``headers["Content-Type"]`` are the same entry; iteration
+    yields names as they were first set, which is how they go on the wire.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, source: HeaderSource | None = None) -> None:
+        self._entries: dict[str, tuple[str, str]] = {}
+        if source is not None:
+            self.update(source)
+
+    def __getitem__(self, name: str) -> str:
+        return self._entries[name.lower()][1]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._entries[name.lower()] = (name, value)
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        theirs = {str(k).lower(): v for k, v in other.items()}
+        return {k: v for k, (_, v) in self._entries.items()} == theirs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable mapping
+
+    def copy(self) -> Headers:
+        """Return an independent copy (cheap: one dict copy)."""
+        clone = Headers()
+        clone._entries = self._entries.copy()
+        return clone
+
+    def __repr__(self) -> str:
+        # Values may be credentials; the redaction module shows safe ones where needed.
+        return f"Headers({sorted(name for name in self)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request, ready to go on the wire (the URL already has its query string)."""
+
+    method: str
+    url: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes | None = None
+
+    def __repr__(self) -> str:
+        from apiclient.redaction import redact_url
+
+        return f"<Request {self.method} {redact_url(self.url)}>"
+
+
+class Response:
+    """A complete HTTP response: ``status``, ``headers`` (case-insensitive) and ``data`` bytes.
+
+    This is what the seed's ``_handle_response(response)`` hook receives. ``url`` is the URL
+    that produced it (after redirects) and ``attempts`` how many tries the call took.
+    ``json()`` and ``text`` decode ``data``.
+    """
+
+    __slots__ = ("attempts", "data", "headers", "reason", "status", "url")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str] | None = None,
+        data: bytes = b"",
+        *,
+        reason: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.headers: Mapping[str, str] = (
+            headers if isinstance(headers, Mapping) and not isinstance(headers, dict)
+            else Headers(headers or {})
+        )
+        self.data = data
+        self.reason = reason
+        self.url = url
+        self.attempts = 1
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-cased (``""`` when absent)."""
+        value = self.headers.get("content-type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of ``Content-Type``, if the server sent one."""
+        value = self.headers.get("content-type", "")
+        for parameter in value.split(";")[1:]:
+            name, _, charset = parameter.partition("=")
+            if name.strip().lower() == "charset" and charset.strip():
+                return charset.strip().strip('"')
+        return None
+
+    @property
+    def text(self) -> str:
+        """The body as text, in the declared charset (UTF-8 otherwise), never raising."""
+        return self.data.decode(self.charset or "utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` on bad JSON)."""
+        return jsonlib.loads(self.data)
+
+    @property
+    def ok(self) -> bool:
+        """True for statuses below 400."""
+        return self.status < 400
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status}] {len(self.data)} bytes>"

@@ -1,0 +1,1 @@
+"""Decisions with no I/O: URLs, headers, timeouts, retries, redirects and decoding."""

@@ -1,0 +1,144 @@
+"""When to try a request again, and how long to wait first. Pure decisions, no sleeping.
+
+A request is repeated only when repeating it is safe: its method is idempotent, it carries
+an ``Idempotency-Key``, or the transport proves it never left (a connect error). Waits use
+exponential backoff with full jitter, or the server's ``Retry-After`` when it gives one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from apiclient.defaults import (
+    BACKOFF_FACTOR,
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENT_METHODS,
+    MAX_BACKOFF,
+    MAX_RETRIES,
+    MAX_RETRY_AFTER,
+    RETRY_STATUSES,
+)
+from apiclient.errors import TransportError
+from apiclient.models import Request, Response
+
+#: ``retry_if(request, response)``: True to retry, False not to, None for the default rule.
+RetryPredicate = Callable[[Request, Response], "bool | None"]
+
+
+def _wall_clock() -> float:
+    return datetime.now(timezone.utc).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Immutable retry settings, shared safely by every thread of a client.
+
+    Attributes:
+        max_retries: attempts after the first; 0 disables retrying.
+        backoff_factor: base of the exponential backoff, in seconds.
+        max_backoff: ceiling of one backoff wait.
+        max_retry_after: a ``Retry-After`` longer than this is not waited out; the call
+            raises at once with ``retry_after`` set so the caller can decide.
+        statuses: response statuses that are retried (for requests safe to repeat).
+        methods: methods safe to repeat; others need an ``Idempotency-Key`` header.
+        respect_retry_after: wait what the server asks instead of the backoff.
+        retry_if: optional predicate that sees the response and overrides the status rule
+            (it never makes an unsafe request repeatable).
+        jitter: source of uniform numbers in [0, 1), injectable for tests.
+        wall_clock: seconds since the epoch, for ``Retry-After`` dates without a ``Date``.
+    """
+
+    max_retries: int = MAX_RETRIES
+    backoff_factor: float = BACKOFF_FACTOR
+    max_backoff: float = MAX_BACKOFF
+    max_retry_after: float = MAX_RETRY_AFTER
+    statuses: frozenset[int] = RETRY_STATUSES
+    methods: frozenset[str] = IDEMPOTENT_METHODS
+    respect_retry_after: bool = True
+    retry_if: RetryPredicate | None = None
+    jitter: Callable[[], float] = random.random
+    wall_clock: Callable[[], float] = _wall_clock
+
+    @classmethod
+    def coerce(cls, value: RetryPolicy | int | None) -> RetryPolicy:
+        """Accept a policy, a number of retries, or None (meaning no retries)."""
+        if isinstance(value, RetryPolicy):
+            return value
+        if value is None:
+            return NO_RETRIES
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return cls(max_retries=value)
+        raise TypeError(f"retries must be a non-negative int or RetryPolicy, not {value!r}")
+
+    def is_repeatable(self, request: Request) -> bool:
+        """Whether sending ``request`` twice is safe (idempotent method or idempotency key)."""
+        return request.method in self.methods or IDEMPOTENCY_HEADER in request.headers
+
+    def backoff(self, retry_number: int) -> float:
+        """Full-jitter exponential backoff before retry number ``retry_number`` (from 1)."""
+        ceiling = min(self.max_backoff, self.backoff_factor * 2.0 ** (retry_number - 1))
+        return float(self.jitter()) * ceiling
+
+    def delay_after_response(
+        self, request: Request, response: Response, retries_done: int
+    ) -> float | None:
+        """Seconds to wait before retrying after ``response``, or None to stop here."""
+        if retries_done >= self.max_retries or not self.is_repeatable(request):
+            return None
+        verdict = self.retry_if(request, response) if self.retry_if is not None else None
+        if verdict is False or (verdict is None and response.status not in self.statuses):
+            return None
+        if self.respect_retry_after:
+            asked = retry_after_seconds(response.headers, self.wall_clock)
+            if asked is not None:
+                return asked if asked <= self.max_retry_after else None
+        return self.backoff(retries_done + 1)
+
+    def delay_after_error(
+        self, request: Request, error: TransportError, retries_done: int
+    ) -> float | None:
+        """Seconds to wait before retrying after a transport ``error``, or None to raise it."""
+        if retries_done >= self.max_retries:
+            return None
+        if error.may_have_been_processed and not self.is_repeatable(request):
+            return None
+        return self.backoff(retries_done + 1)
+
+
+NO_RETRIES = RetryPolicy(max_retries=0)
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], wall_clock: Callable[[], float] = _wall_clock
+) -> float | None:
+    """Parse ``Retry-After`` (delay-seconds or HTTP-date) into seconds from now.
+
+    A date is measured against the response's own ``Date`` header when present, so a skewed
+    local clock does not stretch or shrink the wait. Malformed values give None.
+    """
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    retry_at = _parse_http_date(value)
+    if retry_at is None:
+        return None
+    date_header = headers.get("date")
+    now = _parse_http_date(date_header) if date_header else None
+    return max(0.0, retry_at - (now if now is not None else wall_clock()))
+
+
+def _parse_http_date(value: str) -> float | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()

@@ -1,0 +1,41 @@
+"""Refuse what could smuggle a second request or header onto the wire (CR, LF, NUL...)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_METHOD = re.compile(r"[A-Z]+\Z")
+
+
+def check_method(method: str) -> str:
+    """Return ``method`` upper-cased, or raise ``ValueError`` if it is not a plain token."""
+    upper = method.upper()
+    if not _METHOD.match(upper):
+        raise ValueError(f"invalid HTTP method {method!r}")
+    return upper
+
+
+def check_header(name: str, value: str) -> None:
+    """Raise ``ValueError`` for a header name that is not a token or a value with controls."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"header {name!r} must be a str, not {type(value).__name__}")
+    if _FORBIDDEN_IN_VALUE.search(value):
+        # The value may be a credential: name the header, never echo the value.
+        raise ValueError(f"header {name!r} contains a control character (CR, LF, NUL...)")
+
+
+def check_headers(headers: Iterable[tuple[str, str]]) -> None:
+    """Check every (name, value) pair."""
+    for name, value in headers:
+        check_header(name, value)
+
+
+def check_url_text(url: str) -> None:
+    """Raise ``ValueError`` if a URL contains whitespace or control characters."""
+    if _FORBIDDEN_IN_VALUE.search(url) or " " in url or "\t" in url:
+        raise ValueError("URL contains whitespace or a control character")

@@ -1,0 +1,304 @@
+"""Tools for testing the API client you built: a fake API server on loopback.
+
+    from apiclient.testing import FakeServer, Reply
+
+    with FakeServer({
+        "GET /users/1": Reply(json={"id": 1, "name": "Ada"}),
+        "POST /users": lambda request: Reply(201, json=request.json()),
+        "GET /flaky": [Reply(503), Reply(json={"ok": True})],   # one reply per call
+    }) as server:
+        api = MyClient(base_url=server.url)
+        assert api.get("/users/1")["name"] == "Ada"
+        assert server.requests[-1].path == "/users/1"
+
+A route is ``"METHOD /path"`` or ``"/path"`` (any method); a path ending in ``*`` matches by
+prefix. A route's reply is a ``Reply``, a function of the ``RecordedRequest`` returning one,
+or a list of replies served in turn (the last repeats). The server is real HTTP/1.1 with
+keep-alive on 127.0.0.1, optionally TLS, and counts the TCP connections it accepts. A
+``Reply`` can also misbehave: ``hang``, ``close`` before answering, ``close_after``
+answering, ``delay`` or ``drip`` the body slowly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from apiclient.models import Headers
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the fake server received it."""
+
+    method: str
+    target: str
+    headers: Headers
+    body: bytes
+    connection: int
+
+    @property
+    def path(self) -> str:
+        """The path, without the query string."""
+        return urlsplit(self.target).path
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """Every query parameter with all its values."""
+        return parse_qs(urlsplit(self.target).query, keep_blank_values=True)
+
+    @property
+    def args(self) -> dict[str, str]:
+        """Query parameters with their first value (the common case)."""
+        return {name: values[0] for name, values in self.query.items()}
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return jsonlib.loads(self.body)
+
+
+_NO_JSON: Any = object()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the fake server answers. ``json=`` sets the body and a JSON content type.
+
+    Misbehaviours: ``hang`` never answers (until the server stops); ``close`` drops the
+    connection without answering; ``close_after`` answers, then closes the connection
+    without saying so (like a server's idle timeout); ``delay`` waits before answering;
+    ``drip`` sends the body one byte per ``drip`` seconds.
+    """
+
+    status: int = 200
+    json: Any = _NO_JSON
+    body: bytes | str = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    hang: bool = False
+    close: bool = False
+    close_after: bool = False
+    delay: float = 0.0
+    drip: float = 0.0
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        """The body bytes and headers to send (Content-Type filled in for JSON)."""
+        headers = dict(self.headers)
+        if self.json is not _NO_JSON:
+            headers.setdefault("Content-Type", "application/json")
+            return jsonlib.dumps(self.json).encode(), headers
+        body = self.body.encode() if isinstance(self.body, str) else self.body
+        return body, headers
+
+
+ReplySource = Reply | Callable[[RecordedRequest], Reply] | Sequence[Reply]
+
+
+class FakeServer:
+    """A real HTTP/1.1 server on 127.0.0.1 answering from a route table."""
+
+    def __init__(
+        self,
+        routes: Mapping[str, ReplySource] | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self._routes: dict[str, ReplySource] = {}
+        self._served: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._tls = tls
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._open_sockets: set[socket.socket] = set()
+        self.requests: list[RecordedRequest] = []
+        self.connections_opened = 0
+        self.connections_closed = 0
+        self._closed_condition = threading.Condition(self._lock)
+        for route, reply in (routes or {}).items():
+            self.add(route, reply)
+
+    def add(self, route: str, reply: ReplySource) -> None:
+        """Add or replace a route (``"GET /path"``, ``"/path"`` or ``"/prefix*"``)."""
+        with self._lock:
+            self._routes[route] = reply
+            self._served[route] = 0
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:54321/``."""
+        if self._server is None:
+            raise RuntimeError("the server is not started")
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        return int(self.url.rsplit(":", 1)[1].rstrip("/"))
+
+    def start(self) -> FakeServer:
+        """Start serving in a background thread; returns self."""
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, release hanging replies and close every connection."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        with self._lock:
+            for sock in list(self._open_sockets):
+                _close_quietly(sock)
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def wait_closed(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until the server has seen ``count`` connections close (event, not sleep)."""
+        with self._closed_condition:
+            return self._closed_condition.wait_for(
+                lambda: self.connections_closed >= count, timeout
+            )
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        """The recorded requests whose path is ``path``."""
+        return [r for r in self.requests if r.path == path]
+
+    # -- used by the handler --------------------------------------------------------------
+
+    def _reply_for(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            route = self._match(request.method, request.path)
+            if route is None:
+                return Reply(404, json={"error": "not found", "path": request.path})
+            source, served = self._routes[route], self._served[route]
+            self._served[route] = served + 1
+        if isinstance(source, Reply):
+            return source
+        if isinstance(source, Sequence):
+            return source[min(served, len(source) - 1)]
+        return source(request)
+
+    def _match(self, method: str, path: str) -> str | None:
+        for route in (f"{method} {path}", path):
+            if route in self._routes:
+                return route
+        for route in self._routes:
+            route_method, _, route_path = route.rpartition(" ")
+            wildcard = route_path.endswith("*") and path.startswith(route_path[:-1])
+            if wildcard and route_method in ("", method):
+                return route
+        return None
+
+    def _opened(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.connections_opened += 1
+            self._open_sockets.add(sock)
+
+    def _closed(self, sock: socket.socket) -> None:
+        with self._closed_condition:
+            self.connections_closed += 1
+            self._open_sockets.discard(sock)
+            self._closed_condition.notify_all()
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or fails the TLS handshake is normal in tests: stay quiet."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        self.fake = self.server.fake
+        self.raw_socket: socket.socket = self.request
+        self.fake._opened(self.raw_socket)
+        if self.fake._tls is not None:
+            self.request = self.fake._tls.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            _close_quietly(self.raw_socket)
+            self.fake._closed(self.raw_socket)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        recorded = RecordedRequest(
+            method=self.command,
+            target=self.path,
+            headers=Headers(self.headers.items()),
+            body=body,
+            connection=id(self.raw_socket),
+        )
+        reply = self.fake._reply_for(recorded)
+        stopping = self.fake._stopping
+        if reply.hang:
+            stopping.wait()
+        if reply.hang or reply.close:
+            self.close_connection = True
+            return
+        if reply.delay:
+            stopping.wait(reply.delay)
+        payload, headers = reply.encoded()
+        self.send_response(reply.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if "content-length" not in {name.lower() for name in headers}:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self._write_body(payload, reply.drip)
+        self.wfile.flush()
+        if reply.close_after:
+            self.close_connection = True
+
+    def _write_body(self, payload: bytes, drip: float) -> None:
+        if not drip:
+            self.wfile.write(payload)
+            return
+        for index in range(len(payload)):
+            self.wfile.write(payload[index : index + 1])
+            self.wfile.flush()
+            if self.fake._stopping.wait(drip):
+                return
+
+    # http.server dispatches on these names.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815

@@ -1,0 +1,6 @@
+"""Transports perform one exchange: ``send(request) -> response``. They decide nothing."""
+
+from apiclient.transports.base import Transport
+from apiclient.transports.mock import MockTransport
+
+__all__ = ["MockTransport", "Transport"]

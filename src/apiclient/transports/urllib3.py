@@ -1,0 +1,271 @@
+"""The sync transport on urllib3: one ``PoolManager`` shared by all threads of a client.
+
+urllib3's own redirects and retries are off, so the core is the one place that decides.
+The body is read in bounded steps so that the call's deadline and ``max_body_bytes``
+(counted after decompression) hold even against a server that drips or a gzip bomb.
+Every urllib3 or socket exception is translated here, at this one boundary, into an
+apiclient error whose text carries no URL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import ssl
+import time
+from functools import lru_cache
+
+import urllib3
+from urllib3 import exceptions as u3
+from urllib3._base_connection import BaseHTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from apiclient.defaults import (
+    MAX_BODY_BYTES,
+    MAX_POOLS,
+    MAX_REDIRECT_BODY_DRAIN,
+    POOL_MAXSIZE,
+    READ_CHUNK_BYTES,
+)
+from apiclient.errors import (
+    APIError,
+    ConnectError,
+    ConnectTimeout,
+    DecodeError,
+    PoolTimeout,
+    ProtocolError,
+    ReadTimeout,
+    ResponseTooLarge,
+    TLSError,
+)
+from apiclient.models import Request, Response
+from apiclient.policies.redirects import REDIRECT_STATUSES
+from apiclient.policies.timeouts import Timeouts
+from apiclient.redaction import redact_url
+
+log = logging.getLogger("apiclient")
+
+
+class Urllib3Transport:
+    """Send requests through urllib3 connection pools (one pool per origin).
+
+    Args:
+        pool_maxsize: connections kept per origin. Threads beyond it wait for a free
+            connection (within the call's time limit) instead of opening more.
+        max_pools: origins kept at once.
+        verify: verify TLS certificates (on by default). ``False`` logs a warning.
+        ca_certs: path of a CA bundle that *replaces* the trust store, e.g. for a private CA.
+            Without it, the system trust store (OpenSSL's default paths) is used.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool_maxsize: int = POOL_MAXSIZE,
+        max_pools: int = MAX_POOLS,
+        verify: bool = True,
+        ca_certs: str | None = None,
+    ) -> None:
+        _install_urllib3_log_redaction()
+        self.verify = verify
+        self.pool_maxsize = pool_maxsize
+        self._manager = urllib3.PoolManager(
+            num_pools=max_pools,
+            maxsize=pool_maxsize,
+            block=True,
+            retries=False,
+            cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
+            ca_certs=ca_certs if verify else None,
+            ssl_minimum_version=ssl.TLSVersion.TLSv1_2,
+        )
+        if not verify:
+            log.warning("TLS certificate verification is OFF for this client")
+            self._manager.pool_classes_by_scheme = {
+                "http": HTTPConnectionPool,
+                "https": _UnverifiedHTTPSPool,
+            }
+
+    def send(
+        self, request: Request, *, timeout: Timeouts, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> Response:
+        """Perform one exchange and read the whole (bounded) body."""
+        scheme, host, port, target = _split_url(request.url)
+        try:
+            pool = self._manager.connection_from_host(host, port, scheme)
+            raw = pool.urlopen(
+                request.method,
+                target,
+                body=request.body,
+                headers=request.headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=_urllib3_timeout(timeout.connect, timeout.read),
+                pool_timeout=_pool_wait(timeout),
+                preload_content=False,
+                decode_content=True,
+            )
+        except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
+            raise _translate(exc, sending=True) from None
+        try:
+            data = _read_body(raw, timeout, max_body_bytes)
+        except BaseException as exc:
+            _discard(raw)
+            if isinstance(exc, (u3.HTTPError, OSError, http.client.HTTPException)):
+                raise _translate(exc, sending=False) from None
+            raise
+        return Response(raw.status, raw.headers, data, reason=raw.reason or "", url=request.url)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._manager.clear()
+
+
+class _UnverifiedHTTPSPool(HTTPSConnectionPool):
+    """HTTPS pool for ``verify=False``: the client warned once; urllib3 need not every call."""
+
+    def _validate_conn(self, conn: BaseHTTPConnection) -> None:
+        HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()
+
+
+def _split_url(url: str) -> tuple[str, str, int | None, str]:
+    """Split an absolute URL into scheme, host, port and request target, cheaply."""
+    scheme, _, rest = url.partition("://")
+    cut = len(rest)
+    for mark in "/?#":
+        found = rest.find(mark)
+        if found != -1 and found < cut:
+            cut = found
+    authority, target = rest[:cut], rest[cut:].partition("#")[0]
+    if not target.startswith("/"):
+        target = "/" + target
+    host, port = authority.rpartition("@")[2], None
+    if host.startswith("["):
+        bracket = host.index("]")
+        host, port_text = host[1:bracket], host[bracket + 2 :]
+    else:
+        host, _, port_text = host.partition(":")
+    if port_text:
+        port = int(port_text)
+    return scheme.lower(), host, port, target
+
+
+def _pool_wait(timeout: Timeouts) -> int | None:
+    """Seconds to wait for a free pooled connection (urllib3 types it int; floats work)."""
+    wait = timeout.total if timeout.total is not None else timeout.connect
+    return wait  # type: ignore[return-value]  # queue.get accepts float seconds
+
+
+@lru_cache(maxsize=64)
+def _urllib3_timeout(connect: float | None, read: float | None) -> urllib3.Timeout:
+    return urllib3.Timeout(connect=connect, read=read)
+
+
+def _read_body(raw: urllib3.BaseHTTPResponse, timeout: Timeouts, max_body_bytes: int) -> bytes:
+    if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
+        _skip_redirect_body(raw)
+        return b""
+    expected = raw.length_remaining
+    if expected is not None and expected > max_body_bytes and not raw.headers.get(
+        "content-encoding"
+    ):
+        raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
+    deadline = None if timeout.total is None else time.monotonic() + timeout.total
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if deadline is not None:
+            _narrow_read_timeout(raw, deadline, timeout.read)
+        chunk = raw.read1(READ_CHUNK_BYTES)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_body_bytes:
+            raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
+        chunks.append(chunk)
+    raw.release_conn()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _skip_redirect_body(raw: urllib3.BaseHTTPResponse) -> None:
+    """Never decode a redirect body; read a small sized one to keep the connection."""
+    length = raw.length_remaining
+    if length is not None and length <= MAX_REDIRECT_BODY_DRAIN:
+        raw.read(decode_content=False)
+        raw.release_conn()
+    else:
+        _discard(raw)
+
+
+def _narrow_read_timeout(
+    raw: urllib3.BaseHTTPResponse, deadline: float, read_timeout: float | None
+) -> None:
+    """Make the next socket read end by the deadline, however slowly the server drips."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ReadTimeout("the call's total time limit passed while reading the body")
+    if read_timeout is None or remaining < read_timeout:
+        connection = raw.connection
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(remaining)
+
+
+def _discard(raw: urllib3.BaseHTTPResponse) -> None:
+    """Close a response's connection (its state is unknown) and return the pool slot."""
+    raw.close()
+    raw.release_conn()
+
+
+def _translate(exc: BaseException, *, sending: bool) -> APIError:
+    """Map a urllib3/socket exception to an apiclient error whose text has no URL."""
+    reason = _root_reason(exc)
+    if isinstance(exc, u3.NewConnectionError):
+        return ConnectError(f"could not connect: {reason}")
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return ConnectTimeout("timed out while connecting")
+    if isinstance(exc, u3.ReadTimeoutError):
+        return ReadTimeout("timed out waiting for the server")
+    if isinstance(exc, (u3.EmptyPoolError, u3.ClosedPoolError)):
+        return PoolTimeout("timed out waiting for a free pooled connection")
+    if isinstance(exc, u3.SSLError) and sending:
+        return TLSError(f"TLS handshake failed: {reason}")
+    if isinstance(exc, u3.DecodeError):
+        return DecodeError("could not decode the response's Content-Encoding")
+    return ProtocolError(f"connection broken: {reason}")
+
+
+def _root_reason(exc: BaseException) -> str:
+    """The innermost OS or SSL error text, which names neither URL nor query."""
+    seen: BaseException | None = exc
+    best = type(exc).__name__
+    while seen is not None:
+        if isinstance(seen, OSError) and not isinstance(seen, u3.HTTPError):
+            best = seen.strerror or str(seen) or type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, BaseException) and best == type(exc).__name__:
+            best = _root_reason(arg)
+    return best
+
+
+class _RedactQueryValues(logging.Filter):
+    """urllib3 logs each request's path and query at DEBUG: hide every query value there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and "?" in a for a in record.args
+        ):
+            record.args = tuple(
+                redact_url(a, frozenset()) if isinstance(a, str) and "?" in a else a
+                for a in record.args
+            )
+        return True
+
+
+def _install_urllib3_log_redaction() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _RedactQueryValues) for f in logger.filters):
+        logger.addFilter(_RedactQueryValues())
