@@ -195,9 +195,11 @@ class APIClient:
             body = decode_body(response, self.encoding)
         except DecodeError:
             body = response.text
+        redacted = redact_request(request, self._safe_params)
+        response.url = redacted.url  # the error may be logged or pickled: no secrets in it
         raise error_class_for(response.status)(
             response,
-            request=redact_request(request, self._safe_params),
+            request=redacted,
             body=body,
             attempts=response.attempts,
             retry_after=retry_after_seconds(response.headers, self.retries.wall_clock),

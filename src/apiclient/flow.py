@@ -98,6 +98,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             prepared = auth.apply(request) if auth is not None and on_origin else request
             started = clock()
             response: Response = yield Send(prepared, timeout, settings.max_body_bytes)
+            response.url = request.url  # as built: no credential the auth put in the query
             if debug:
                 _log_attempt(request, settings, response.status, clock() - started, attempt)
             follow = settings.redirect.next_request(request, response, hops, credential_params)

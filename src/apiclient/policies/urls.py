@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlencode, urlsplit
 
-from apiclient.policies.validation import check_url_text
+from apiclient.policies.validation import check_no_controls, check_url_text
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
@@ -49,7 +49,7 @@ class BaseURL:
 
     def join(self, path: str) -> str:
         """Return the absolute URL for ``path`` (relative to the base, or absolute under it)."""
-        check_url_text(path)
+        check_no_controls(path)
         if "://" in path:
             if not path.startswith(self.prefix) and path + "/" != self.prefix:
                 raise ValueError("an absolute URL must lie under BASE_URL")

@@ -35,7 +35,14 @@ def check_headers(headers: Iterable[tuple[str, str]]) -> None:
         check_header(name, value)
 
 
+def check_no_controls(text: str) -> None:
+    """Raise ``ValueError`` if a path or URL contains a control character (CR, LF, NUL...)."""
+    if _FORBIDDEN_IN_VALUE.search(text) or "\t" in text:
+        raise ValueError("URL contains a control character")
+
+
 def check_url_text(url: str) -> None:
-    """Raise ``ValueError`` if a URL contains whitespace or control characters."""
-    if _FORBIDDEN_IN_VALUE.search(url) or " " in url or "\t" in url:
-        raise ValueError("URL contains whitespace or a control character")
+    """Raise ``ValueError`` if a finished URL contains whitespace or control characters."""
+    check_no_controls(url)
+    if " " in url:
+        raise ValueError("URL contains a space")

@@ -14,10 +14,10 @@ import logging
 import ssl
 import time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3 import exceptions as u3
-from urllib3._base_connection import BaseHTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from apiclient.defaults import (
@@ -42,6 +42,9 @@ from apiclient.models import Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.redaction import redact_url
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 log = logging.getLogger("apiclient")
 

@@ -1,0 +1,81 @@
+"""Shared fixtures: real loopback servers (plain and TLS) and clients pointed at them."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from apiclient import APIClient
+from apiclient.testing import FakeServer
+
+
+class Acme(APIClient):
+    """The seed README's example client."""
+
+    BASE_URL = "http://placeholder.invalid/"
+
+
+class Sleeps(list[float]):
+    """An injected ``sleep`` that records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def other_server() -> Iterator[FakeServer]:
+    """A second origin (another port), for cross-origin redirects."""
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def make_client(sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
+    """Build clients for a server; closes them after the test. Sleeps are recorded."""
+    made: list[Acme] = []
+
+    def build(fake: FakeServer, **kwargs: Any) -> Acme:
+        kwargs.setdefault("sleep", sleeps)
+        client = Acme(base_url=fake.url, **kwargs)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+def tls_server(ca: trustme.CA) -> Iterator[FakeServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    with FakeServer(tls=context) as fake:
+        yield fake

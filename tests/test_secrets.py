@@ -1,0 +1,120 @@
+"""No secret in logs, exception text or args (the whole cause chain), reprs or pickles."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import traceback
+
+import pytest
+
+from apiclient import (
+    APIClient,
+    APIClient_SharedSecret,
+    APIKey,
+    BasicAuth,
+    BearerToken,
+    ConnectError,
+    NotFound,
+)
+from apiclient.testing import FakeServer, Reply
+
+SECRETS = ("t0ken-s3cret", "k3y-s3cret", "pa55-s3cret", "hdr-s3cret")
+
+
+class Keyed(APIClient_SharedSecret):
+    BASE_URL = "http://placeholder.invalid/"
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def error_text(error: BaseException) -> str:
+    """Everything an error shows: text, args, repr and pickle of it and its displayed causes."""
+    parts = [pickle.dumps(error).decode("latin-1")]
+    seen: BaseException | None = error
+    while seen is not None:
+        parts += ["".join(traceback.format_exception_only(seen)), repr(seen.args), repr(seen)]
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return "\n".join(parts)
+
+
+def test_debug_logs_show_each_attempt_without_secrets(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.add("/flaky", [Reply(503), Reply(json="ok")])
+    with caplog.at_level(logging.DEBUG), Keyed(
+        "k3y-s3cret",
+        base_url=server.url,
+        headers={"X-Custom-Auth": "hdr-s3cret"},
+        sleep=lambda s: None,
+    ) as api:
+        assert api.call("/flaky", page=2, token="t0ken-s3cret") == "ok"
+    assert_no_secret(caplog.text)
+    attempts = [r.getMessage() for r in caplog.records if r.name == "apiclient"]
+    assert len(attempts) == 2
+    assert "GET" in attempts[0] and "-> 503" in attempts[0] and "attempt 1" in attempts[0]
+    assert "page=2" in attempts[0] and "token=[redacted]" in attempts[0] and " ms " in attempts[0]
+    # urllib3's own debug lines (which print the request target) are redacted too.
+    assert any(r.name.startswith("urllib3") for r in caplog.records)
+
+
+def test_status_errors_hold_no_secret(server: FakeServer) -> None:
+    server.add("/missing", Reply(404, json={"error": "no"}))
+    with Keyed("k3y-s3cret", base_url=server.url) as api, pytest.raises(NotFound) as caught:
+        api.call("/missing", password="pa55-s3cret")
+    assert_no_secret(error_text(caught.value))
+    assert caught.value.request is not None
+    assert_no_secret(repr(dict(caught.value.request.headers)))
+
+
+def test_transport_errors_hold_no_secret() -> None:
+    with FakeServer() as doomed:
+        url = doomed.url
+    api = APIClient(base_url=url, auth=BearerToken("t0ken-s3cret"), retries=0)
+    with pytest.raises(ConnectError) as caught:
+        api.call("/x", api_key="k3y-s3cret")
+    assert_no_secret(error_text(caught.value))
+    assert caught.value.__cause__ is None
+
+
+def test_errors_survive_pickling_with_their_attributes(server: FakeServer) -> None:
+    server.add("/missing", Reply(404, json={"error": "no"}))
+    with APIClient(base_url=server.url) as api, pytest.raises(NotFound) as caught:
+        api.get("/missing")
+    clone = pickle.loads(pickle.dumps(caught.value))
+    assert (type(clone), clone.status, clone.body, str(clone)) == (
+        NotFound,
+        404,
+        {"error": "no"},
+        str(caught.value),
+    )
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        BearerToken("t0ken-s3cret"),
+        APIKey("k3y-s3cret"),
+        APIKey("k3y-s3cret", param="key"),
+        BasicAuth("ada", "pa55-s3cret"),
+    ],
+)
+def test_auth_and_client_reprs_hide_secrets(auth: object) -> None:
+    assert_no_secret(repr(auth))
+    client = APIClient(base_url="https://api.example/", auth=auth)  # type: ignore[arg-type]
+    assert_no_secret(repr(client))
+    assert "api.example" in repr(client)
+
+
+def test_shared_secret_repr_and_base_url_credentials_are_hidden() -> None:
+    assert_no_secret(repr(Keyed("k3y-s3cret")))
+    assert_no_secret(repr(APIClient(base_url="https://ada:pa55-s3cret@api.example/")))
+
+
+def test_invalid_credentials_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ValueError) as caught:
+        BearerToken("t0ken-s3cret\r\nX-Evil: 1")
+    assert_no_secret(str(caught.value))
