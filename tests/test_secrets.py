@@ -45,12 +45,15 @@ def test_debug_logs_show_each_attempt_without_secrets(
     server: FakeServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.add("/flaky", [Reply(503), Reply(json="ok")])
-    with caplog.at_level(logging.DEBUG), Keyed(
-        "k3y-s3cret",
-        base_url=server.url,
-        headers={"X-Custom-Auth": "hdr-s3cret"},
-        sleep=lambda s: None,
-    ) as api:
+    with (
+        caplog.at_level(logging.DEBUG),
+        Keyed(
+            "k3y-s3cret",
+            base_url=server.url,
+            headers={"X-Custom-Auth": "hdr-s3cret"},
+            sleep=lambda s: None,
+        ) as api,
+    ):
         assert api.call("/flaky", page=2, token="t0ken-s3cret") == "ok"
     assert_no_secret(caplog.text)
     attempts = [r.getMessage() for r in caplog.records if r.name == "apiclient"]

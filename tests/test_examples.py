@@ -1,0 +1,23 @@
+"""The examples run cleanly: what `make demo` shows a newcomer must not break."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_demo_runs_without_tracebacks_or_warnings() -> None:
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(ROOT / "examples" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "100 widgets; TCP connections so far: 1" in result.stdout
+    assert "token=[redacted]" in result.stdout and "demo-secret-key" not in result.stdout
