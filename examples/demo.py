@@ -1,7 +1,7 @@
 """``make demo``: an Acme API client against a fake Acme API on 127.0.0.1. No network needed.
 
-Shows the seed's ``call``, keep-alive reuse, retries through 503s and a 429 with
-``Retry-After``, typed errors, timeouts, and a redacted debug log line.
+Shows the seed's ``call``, keep-alive reuse under a rate limit, retries through 503s and a
+429 with ``Retry-After``, typed errors, timeouts, adaptive throttling, and a redacted log line.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from apiclient import (
     APIClient_SharedSecret,
     ConnectError,
     NotFound,
+    RateExceededError,
     RateLimiter,
     Timeout,
     TooManyRequests,
@@ -103,10 +104,6 @@ def main() -> int:
         except NotFound as error:
             print(f"  NotFound: {error}")
         try:
-            api.call("/quota")
-        except TooManyRequests as error:
-            print(f"  TooManyRequests, retry_after={error.retry_after:g}s (not slept for an hour)")
-        try:
             api.get("/slow", timeout=0.5, retries=0)
         except Timeout as error:
             print(f"  {type(error).__name__}: {error}")
@@ -117,7 +114,20 @@ def main() -> int:
         except ConnectError as error:
             print(f"  ConnectError: {error}")
 
-        step("6. A debug log line: the key and unknown parameters are redacted")
+        step("6. A quota exhausted for an hour: stop at once, and stop every caller")
+        try:
+            api.call("/quota")
+        except TooManyRequests as error:
+            print(f"  TooManyRequests, retry_after={error.retry_after:g}s (not slept for an hour)")
+        try:
+            api.hello()
+        except RateExceededError as error:
+            wait = error.retry_after or 0
+            print(f"  next call sends nothing: RateExceededError, retry_after={wait:.0f}s")
+        api.close()
+        api = AcmeAPI("demo-secret-key", base_url=server.url)
+
+        step("7. A debug log line: the key and unknown parameters are redacted")
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("  %(name)s %(levelname)s %(message)s"))
         logger = logging.getLogger("apiclient")
@@ -126,7 +136,6 @@ def main() -> int:
         api.call("/hello", page=1, token="not-for-logs")
         logger.removeHandler(handler)
         print(f"  repr(api) = {api!r}")
-
         api.close()
         step("Summary")
         print(f"  requests served:        {len(server.requests)}")

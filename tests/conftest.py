@@ -21,10 +21,18 @@ class Acme(APIClient):
 
 
 class Sleeps(list[float]):
-    """An injected ``sleep`` that records the waits instead of waiting."""
+    """An injected ``sleep`` that records the waits and advances a fake clock instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 1000.0
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -52,6 +60,7 @@ def make_client(sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
 
     def build(fake: FakeServer, **kwargs: Any) -> Acme:
         kwargs.setdefault("sleep", sleeps)
+        kwargs.setdefault("clock", sleeps.clock)
         client = Acme(base_url=fake.url, **kwargs)
         made.append(client)
         return client

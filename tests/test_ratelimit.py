@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apiclient import RateExceededError, RateLimiter
+from apiclient import Limit, RateExceededError, RateLimiter
 
 
 class Clock:
@@ -113,3 +114,60 @@ def test_bad_limits_are_refused() -> None:
         RateLimiter(0, 1)
     with pytest.raises(ValueError):
         RateLimiter(1, 0)
+
+
+def test_several_limits_are_granted_all_or_nothing() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2, 1, also=[Limit(3, 10)], clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(5):
+        limiter.acquire()
+        times.append(clock.now)
+    # 2 per second, but only 3 per 10 s: the 4th waits for the hourly-style window.
+    assert times == [0.0, 0.0, 1.0, 10.0, 10.0]
+
+
+def test_a_refused_acquire_consumes_nothing() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1, 10, also=[Limit(5, 100)], clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    for _ in range(50):
+        with pytest.raises(RateExceededError):
+            limiter.acquire(timeout=1)
+    clock.now = 10.0
+    limiter.acquire(block=False)  # the refused attempts booked no slot in either window
+
+
+def test_waiters_are_served_in_arrival_order() -> None:
+    # Reservations are made on arrival, so a later caller can never overtake an earlier one.
+    clock = Clock()
+    limiter = RateLimiter(1, 1, clock=clock, sleep=lambda s: None)
+    waits = [limiter.reserve() for _ in range(5)]
+    assert waits == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_pause_holds_every_grant() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, 1, clock=clock, sleep=clock.sleep)
+    limiter.pause(30)
+    limiter.acquire()
+    assert clock.now == 30.0
+
+
+def test_async_acquire_waits_with_asyncio_and_binds_no_loop() -> None:
+    limiter = RateLimiter(2, 0.05)
+
+    async def take(n: int) -> int:
+        for _ in range(n):
+            await limiter.acquire_async()
+        return n
+
+    # Two separate event loops use the same limiter: nothing is bound to the first one.
+    assert asyncio.run(take(2)) == 2
+    assert asyncio.run(take(2)) == 2
+    with pytest.raises(RateExceededError):
+        asyncio.run(limiter.acquire_async(block=False))
+
+
+def test_repr_shows_the_limits() -> None:
+    assert repr(RateLimiter(10, 60, also=[Limit(5000, 3600)])) == "RateLimiter(10/60s, 5000/3600s)"

@@ -44,7 +44,7 @@ from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
-from apiclient.ratelimit import RateLimiter
+from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.transports import MockTransport, Transport
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "APIClient_SharedSecret",
     "APIError",
     "APIKey",
+    "AdaptiveThrottle",
     "Auth",
     "AuthBase",
     "BadGateway",
@@ -69,6 +70,8 @@ __all__ = [
     "HTTPStatusError",
     "Headers",
     "InternalServerError",
+    "Limit",
+    "Limiter",
     "MethodNotAllowed",
     "MockTransport",
     "NotFound",

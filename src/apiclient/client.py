@@ -41,12 +41,14 @@ from apiclient.flow import (
 )
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.decoding import decode_body
+from apiclient.policies.ratelimit_headers import retry_after_seconds
 from apiclient.policies.redirects import RedirectPolicy
-from apiclient.policies.retries import RetryPolicy, retry_after_seconds
+from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike, Timeouts
 from apiclient.policies.urls import BaseURL, Params, add_query, encode_params
 from apiclient.policies.validation import check_headers, check_method, check_url_text
-from apiclient.ratelimit.memory import RateLimiter
+from apiclient.ratelimit.adaptive import AdaptiveThrottle
+from apiclient.ratelimit.base import Limiter
 from apiclient.redaction import redact_url
 from apiclient.transports.base import Transport
 
@@ -96,6 +98,9 @@ class APIClient:
         max_body_bytes: largest response body accepted, after decompression (64 MiB).
         idempotency_keys: mint one ``Idempotency-Key`` per POST/PATCH call (reused by its
             retries), which also makes those calls retryable.
+        adaptive_throttle: when a response says "wait" (``Retry-After``, ``X-RateLimit-*``,
+            IETF ``RateLimit``), pause every caller of this client (and the limiter's other
+            users) until the server says it is safe. On by default.
         user_agent: the ``User-Agent`` header.
         clock, sleep: monotonic clock and sleep function, injectable for tests.
     """
@@ -123,6 +128,7 @@ class APIClient:
         pool_maxsize: int = POOL_MAXSIZE,
         max_body_bytes: int = MAX_BODY_BYTES,
         idempotency_keys: bool = False,
+        adaptive_throttle: bool = True,
         user_agent: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -143,6 +149,8 @@ class APIClient:
         check_headers(self.headers.items())
         self._sleep = sleep
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
+        limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
+        self.throttle = AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
         self._settings = CallSettings(
             retry=self.retries,
             redirect=RedirectPolicy(max_redirects),
@@ -151,6 +159,7 @@ class APIClient:
             clock=clock,
             auth=auth,
             limiter=rate_limit_lock,
+            throttle=self.throttle,
             safe_params=self._safe_params,
         )
         if transport is None:
@@ -359,8 +368,8 @@ class APIClient:
 
 def _acquire(effect: Acquire) -> None:
     limiter = effect.limiter
-    if effect.timeout is not None and isinstance(limiter, RateLimiter):
-        limiter.acquire(timeout=effect.timeout)
+    if effect.timeout is not None and isinstance(limiter, Limiter):
+        limiter.acquire(timeout=effect.timeout)  # a grant later than the deadline raises now
     else:
         limiter.acquire()
 

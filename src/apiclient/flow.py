@@ -5,7 +5,8 @@ limiter, ``Send`` a request, ``Sleep`` before a retry) and receives their result
 performs them. The sync client drives it with ``transport.send`` and ``time.sleep``, an async
 client with ``await``; a test drives it with ``next()``/``send()`` and no clock at all.
 
-One call is: wait for the limiter, apply auth (only on the client's own origin), send, then
+One call is: wait out any pause the server asked for (the throttle), wait for the limiter,
+apply auth (only on the client's own origin), send, then
 either follow a redirect, wait and retry, or return the final response. Every wait counts
 against the call's deadline (``Timeouts.total``); a wait that would pass it is not started.
 Transport errors are thrown into the generator, which retries them or re-raises them
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from apiclient.auth.base import Auth
-from apiclient.errors import APIError, Timeout, TransportError
+from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
@@ -36,6 +37,18 @@ class SupportsAcquire(Protocol):
 
     def acquire(self) -> Any:
         """Block until the caller may proceed."""
+        ...
+
+
+class Throttle(Protocol):
+    """A pause shared by a client's callers, fed by the server's responses."""
+
+    def observe(self, response: Response) -> float | None:
+        """Note any wait the server asks for in ``response``."""
+        ...
+
+    def wait(self) -> float:
+        """Seconds left before the next request may go."""
         ...
 
 
@@ -78,12 +91,13 @@ class CallSettings:
     clock: Callable[[], float]
     auth: Auth | None = None
     limiter: SupportsAcquire | None = None
+    throttle: Throttle | None = None
     safe_params: frozenset[str] = frozenset()
 
 
 def exchange(request: Request, settings: CallSettings) -> Exchange:
     """Run one logical call of ``request`` to its final response (see the module docstring)."""
-    clock, retry, auth = settings.clock, settings.retry, settings.auth
+    clock, retry, auth, throttle = settings.clock, settings.retry, settings.auth, settings.throttle
     deadline = None if settings.timeout.total is None else clock() + settings.timeout.total
     origin = origin_of(request.url)
     credential_params = auth.credential_params if auth is not None else frozenset()
@@ -92,6 +106,12 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
     while True:
         attempt += 1
         try:
+            if throttle is not None and (pause := throttle.wait()) > 0:
+                if pause > retry.max_retry_after or not _fits(pause, deadline, clock):
+                    raise RateExceededError(
+                        "the server asked every caller to wait", retry_after=pause
+                    )
+                yield Sleep(pause)
             if settings.limiter is not None:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
             timeout = settings.timeout.within(_remaining(deadline, clock))
@@ -99,6 +119,8 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             started = clock()
             response: Response = yield Send(prepared, timeout, settings.max_body_bytes)
             response.url = request.url  # as built: no credential the auth put in the query
+            if throttle is not None:
+                throttle.observe(response)
             if debug:
                 _log_attempt(request, settings, response.status, clock() - started, attempt)
             follow = settings.redirect.next_request(request, response, hops, credential_params)

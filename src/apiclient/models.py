@@ -101,7 +101,8 @@ class Response:
     ) -> None:
         self.status = status
         self.headers: Mapping[str, str] = (
-            headers if isinstance(headers, Mapping) and not isinstance(headers, dict)
+            headers
+            if isinstance(headers, Mapping) and not isinstance(headers, dict)
             else Headers(headers or {})
         )
         self.data = data

@@ -24,9 +24,7 @@ def redact_url(url: str, safe_params: frozenset[str] = SAFE_QUERY_PARAMS) -> str
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
-    query = "&".join(
-        _redact_pair(pair, safe_params) for pair in parts.query.split("&") if pair
-    )
+    query = "&".join(_redact_pair(pair, safe_params) for pair in parts.query.split("&") if pair)
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
@@ -42,6 +40,5 @@ def redact_headers(
 ) -> dict[str, str]:
     """Return a plain dict of ``headers`` with every value not on the allowlist hidden."""
     return {
-        name: value if name.lower() in safe_headers else REDACTED
-        for name, value in headers.items()
+        name: value if name.lower() in safe_headers else REDACTED for name, value in headers.items()
     }

@@ -283,11 +283,12 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay:
             stopping.wait(reply.delay)
         payload, headers = reply.encoded()
-        self.send_response(reply.status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if "content-length" not in {name.lower() for name in headers}:
-            self.send_header("Content-Length", str(len(payload)))
+        self.send_response_only(reply.status)
+        given = {name.lower() for name in headers}
+        defaults = {"Date": self.date_time_string(), "Content-Length": str(len(payload))}
+        for name, value in [*headers.items(), *defaults.items()]:
+            if name in headers or name.lower() not in given:
+                self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self._write_body(payload, reply.drip)

@@ -2,7 +2,7 @@ import pytest
 
 from apiclient import ConnectError, ReadTimeout, Request, Response, RetryPolicy
 from apiclient.models import Headers
-from apiclient.policies.retries import retry_after_seconds
+from apiclient.policies.ratelimit_headers import retry_after_seconds
 
 GET = Request("GET", "https://h/x")
 POST = Request("POST", "https://h/x")

@@ -11,7 +11,6 @@ from apiclient.models import Request
 class BasicAuth(AuthBase):
     """Send ``Authorization: Basic base64(username:password)``, UTF-8 encoded."""
 
-
     def __init__(self, username: str, password: str) -> None:
         if ":" in username:
             raise ValueError("a Basic auth user name may not contain ':'")

@@ -9,7 +9,6 @@ from apiclient.models import Request
 class BearerToken(AuthBase):
     """Send a fixed bearer token in the ``Authorization`` header."""
 
-
     def __init__(self, token: str) -> None:
         self._value = "Bearer " + checked_secret("token", token)
 

@@ -16,7 +16,6 @@ class APIKey(AuthBase):
     only to the client's own origin and is redacted from logs and errors.
     """
 
-
     def __init__(
         self,
         key: str,

@@ -8,10 +8,8 @@ exponential backoff with full jitter, or the server's ``Retry-After`` when it gi
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 from apiclient.defaults import (
     BACKOFF_FACTOR,
@@ -24,13 +22,15 @@ from apiclient.defaults import (
 )
 from apiclient.errors import TransportError
 from apiclient.models import Request, Response
+from apiclient.policies.ratelimit_headers import (
+    is_rate_limited,
+    retry_after_seconds,
+    server_pause,
+    wall_clock_now,
+)
 
 #: ``retry_if(request, response)``: True to retry, False not to, None for the default rule.
 RetryPredicate = Callable[[Request, Response], "bool | None"]
-
-
-def _wall_clock() -> float:
-    return datetime.now(timezone.utc).timestamp()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class RetryPolicy:
     respect_retry_after: bool = True
     retry_if: RetryPredicate | None = None
     jitter: Callable[[], float] = random.random
-    wall_clock: Callable[[], float] = _wall_clock
+    wall_clock: Callable[[], float] = wall_clock_now
 
     @classmethod
     def coerce(cls, value: RetryPolicy | int | None) -> RetryPolicy:
@@ -90,10 +90,14 @@ class RetryPolicy:
         if retries_done >= self.max_retries or not self.is_repeatable(request):
             return None
         verdict = self.retry_if(request, response) if self.retry_if is not None else None
-        if verdict is False or (verdict is None and response.status not in self.statuses):
+        if verdict is None:
+            verdict = response.status in self.statuses or is_rate_limited(response)
+        if not verdict:
             return None
         if self.respect_retry_after:
             asked = retry_after_seconds(response.headers, self.wall_clock)
+            if asked is None:
+                asked = server_pause(response, self.wall_clock)
             if asked is not None:
                 return asked if asked <= self.max_retry_after else None
         return self.backoff(retries_done + 1)
@@ -110,35 +114,3 @@ class RetryPolicy:
 
 
 NO_RETRIES = RetryPolicy(max_retries=0)
-
-
-def retry_after_seconds(
-    headers: Mapping[str, str], wall_clock: Callable[[], float] = _wall_clock
-) -> float | None:
-    """Parse ``Retry-After`` (delay-seconds or HTTP-date) into seconds from now.
-
-    A date is measured against the response's own ``Date`` header when present, so a skewed
-    local clock does not stretch or shrink the wait. Malformed values give None.
-    """
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    retry_at = _parse_http_date(value)
-    if retry_at is None:
-        return None
-    date_header = headers.get("date")
-    now = _parse_http_date(date_header) if date_header else None
-    return max(0.0, retry_at - (now if now is not None else wall_clock()))
-
-
-def _parse_http_date(value: str) -> float | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()

@@ -171,8 +171,10 @@ def _read_body(raw: urllib3.BaseHTTPResponse, timeout: Timeouts, max_body_bytes:
         _skip_redirect_body(raw)
         return b""
     expected = raw.length_remaining
-    if expected is not None and expected > max_body_bytes and not raw.headers.get(
-        "content-encoding"
+    if (
+        expected is not None
+        and expected > max_body_bytes
+        and not raw.headers.get("content-encoding")
     ):
         raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
     deadline = None if timeout.total is None else time.monotonic() + timeout.total

@@ -1,0 +1,52 @@
+"""Adaptive throttling: when the server says "wait", every caller of the client waits.
+
+Without it, each thread of a client discovers a rate limit on its own by hitting it, and the
+server sees a burst of doomed requests. The throttle reads the server's signals from every
+response (see ``policies.ratelimit_headers``) and holds one "not before" time that the
+client's loop waits out before each attempt. If the client's limiter can pause (apiclient's
+limiters can), it is paused too, so a Redis-shared limiter pauses every process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from apiclient.models import Response
+from apiclient.policies.ratelimit_headers import server_pause, wall_clock_now
+from apiclient.ratelimit.base import Limiter
+
+
+class AdaptiveThrottle:
+    """One client's shared pause, set from the server's rate-limit headers."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        limiter: Limiter | None = None,
+        wall_clock: Callable[[], float] = wall_clock_now,
+    ) -> None:
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._limiter = limiter
+        self._lock = threading.Lock()
+        self._until = float("-inf")
+
+    def observe(self, response: Response) -> float | None:
+        """Read ``response``'s wait signal, if any; pause every caller for that long."""
+        pause = server_pause(response, self._wall_clock)
+        if pause:
+            with self._lock:
+                self._until = max(self._until, self._clock() + pause)
+            if self._limiter is not None:
+                self._limiter.pause(pause)
+        return pause
+
+    def wait(self) -> float:
+        """Seconds left before the next request may go (0.0 when not paused)."""
+        return max(0.0, self._until - self._clock())
+
+    def __repr__(self) -> str:
+        return f"AdaptiveThrottle(paused_for={self.wait():.1f}s)"
