@@ -13,6 +13,8 @@ import trustme
 from apiclient import APIClient
 from apiclient.testing import FakeServer
 
+from .redis_server import RedisServer
+
 
 class Acme(APIClient):
     """The seed README's example client."""
@@ -88,3 +90,19 @@ def tls_server(ca: trustme.CA) -> Iterator[FakeServer]:
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
     with FakeServer(tls=context) as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server for the whole session (tests use their own keys)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which the test may stop and restart."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

@@ -4,6 +4,8 @@ Subclass ``APIClient``, set ``BASE_URL``, add methods; pooled keep-alive connect
 limiting, auth, safe retries and typed errors come with it.
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from apiclient._version import __version__
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
@@ -26,6 +28,7 @@ from apiclient.errors import (
     PoolTimeout,
     ProtocolError,
     RateExceededError,
+    RateLimiterUnavailable,
     ReadTimeout,
     RedirectError,
     ResponseTooLarge,
@@ -46,6 +49,10 @@ from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.transports import MockTransport, Transport
+
+if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
+    from apiclient.ratelimit.redis import RedisRateLimiter
+    from apiclient.transports.urllib3 import Urllib3Transport
 
 __all__ = [
     "APIClient",
@@ -79,9 +86,11 @@ __all__ = [
     "ProtocolError",
     "RateExceededError",
     "RateLimiter",
+    "RateLimiterUnavailable",
     "ReadTimeout",
     "RedirectError",
     "RedirectPolicy",
+    "RedisRateLimiter",
     "Request",
     "RequestOptions",
     "Response",
@@ -105,9 +114,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # urllib3's transport is the default, but importing it is deferred to first use.
+    # Parts with heavier dependencies are imported on first use, keeping `import apiclient` light.
     if name == "Urllib3Transport":
         from apiclient.transports.urllib3 import Urllib3Transport
 
         return Urllib3Transport
+    if name == "RedisRateLimiter":
+        from apiclient.ratelimit.redis import RedisRateLimiter
+
+        return RedisRateLimiter
     raise AttributeError(f"module 'apiclient' has no attribute {name!r}")

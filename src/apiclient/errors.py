@@ -16,6 +16,7 @@
      +-- ResponseTooLarge       the body passed ``max_body_bytes``
      +-- DecodeError            the body does not parse as its content type says
      +-- RateExceededError      a rate limiter would not grant within the time allowed
+     +-- RateLimiterUnavailable the shared limiter's Redis could not be reached
 
 Every error carries ``request`` (a copy with credentials redacted), ``attempts`` and
 ``retry_after`` where known. Their text, args, repr and pickles never hold a secret.
@@ -247,3 +248,7 @@ class DecodeError(APIError):
 
 class RateExceededError(APIError):
     """A rate limiter could not grant in time; ``retry_after`` says how long it would take."""
+
+
+class RateLimiterUnavailable(APIError):
+    """A shared rate limiter's store (Redis) could not be reached in time."""

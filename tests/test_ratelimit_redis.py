@@ -1,0 +1,246 @@
+"""RedisRateLimiter against a real redis-server: exact across processes, one round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from apiclient import (
+    APIClient,
+    Limit,
+    RateExceededError,
+    RateLimiter,
+    RateLimiterUnavailable,
+    RedisRateLimiter,
+    Timeouts,
+)
+from apiclient.testing import FakeServer, Reply
+
+from .redis_server import RedisServer
+
+WORKER = """
+import json, sys
+from apiclient import RedisRateLimiter
+url, key, limit, window, count = sys.argv[1:]
+limiter = RedisRateLimiter(url, key=key, max_messages=int(limit), every_seconds=float(window))
+times = []
+for _ in range(int(count)):
+    wait, granted_at = limiter.reserve_at()
+    limiter._sleep(wait)
+    times.append(granted_at)
+print(json.dumps(times))
+"""
+
+
+@pytest.fixture
+def key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_server.url)
+    yield connection
+    connection.close()
+
+
+def worst_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    return max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
+
+
+def evalsha_calls(client: redis.Redis) -> int:
+    stats = client.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_processes_sharing_a_key_never_exceed_the_limit(
+    redis_server: RedisServer, key: str
+) -> None:
+    limit, window, per_process = 5, 0.25, 10
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                redis_server.url,
+                key,
+                str(limit),
+                str(window),
+                str(per_process),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    times: list[float] = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0
+        times += json.loads(out)
+    assert len(times) == 4 * per_process
+    # Grant times are on the Redis server's clock, the one the limit is kept on.
+    assert worst_window(times, window) == limit
+    ordered = sorted(times)
+    assert all(b - a >= window - 1e-6 for a, b in zip(ordered, ordered[limit:], strict=False))
+
+
+def test_one_round_trip_per_grant_even_when_blocked(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=3, every_seconds=0.05)
+    limiter.acquire()  # loads the script
+    before = evalsha_calls(client)
+    for _ in range(12):  # 9 of these wait for the window
+        limiter.acquire()
+    assert evalsha_calls(client) - before == 12
+
+
+def test_timeout_and_non_blocking_raise_at_once_and_book_nothing(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=1, every_seconds=60)
+    limiter.acquire()
+    with pytest.raises(RateExceededError) as caught:
+        limiter.acquire(timeout=1)
+    assert 59 < (caught.value.retry_after or 0) <= 60
+    with pytest.raises(RateExceededError):
+        limiter.acquire(block=False)
+    assert client.zcard(f"{{{key}}}:grants") == 1
+
+
+def test_several_limits_in_redis_are_all_or_nothing(redis_server: RedisServer, key: str) -> None:
+    limiter = RedisRateLimiter(
+        redis_server.url, key=key, max_messages=10, every_seconds=1, also=[Limit(3, 60)]
+    )
+    for _ in range(3):
+        limiter.acquire(block=False)
+    with pytest.raises(RateExceededError) as caught:
+        limiter.acquire(block=False)
+    assert (caught.value.retry_after or 0) > 59  # held by the 3-per-minute limit
+
+
+def test_keys_share_a_hash_tag_and_expire(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=5, every_seconds=2)
+    limiter.acquire()
+    limiter.pause(1)
+    names = sorted(name.decode() for name in client.keys(f"{{{key}}}:*"))
+    assert names == [f"{{{key}}}:grants", f"{{{key}}}:pause"]
+    for name in names:
+        assert 0 < client.pttl(name) <= 4000
+
+
+def test_a_pause_reaches_every_user_of_the_key(redis_server: RedisServer, key: str) -> None:
+    one = RedisRateLimiter(redis_server.url, key=key, max_messages=100, every_seconds=1)
+    other = RedisRateLimiter(redis_server.url, key=key, max_messages=100, every_seconds=1)
+    one.pause(30)
+    with pytest.raises(RateExceededError) as caught:
+        other.acquire(timeout=5)
+    assert 29 < (caught.value.retry_after or 0) <= 30
+
+
+def test_a_429_seen_by_one_client_pauses_another_sharing_the_key(
+    redis_server: RedisServer, key: str
+) -> None:
+    with FakeServer(
+        {"/a": Reply(429, headers={"Retry-After": "30"}), "/b": Reply(json="b")}
+    ) as server:
+        first = APIClient(
+            base_url=server.url,
+            retries=0,
+            rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
+        )
+        second = APIClient(
+            base_url=server.url,
+            timeout=Timeouts(total=5),
+            rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
+        )
+        first.get("/a", raw=True)
+        with pytest.raises(RateExceededError) as caught:
+            second.get("/b")  # it never saw the 429, but the shared limiter is paused ~30 s
+        assert (caught.value.retry_after or 0) > 25
+        assert [r.path for r in server.requests] == ["/a"]
+
+
+def test_survives_script_flush(redis_server: RedisServer, client: redis.Redis, key: str) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=100, every_seconds=1)
+    limiter.acquire()
+    client.script_flush()
+    assert limiter.acquire()
+
+
+def test_redis_going_away_gives_a_typed_error_then_recovers(
+    own_redis_server: RedisServer, key: str
+) -> None:
+    limiter = RedisRateLimiter(
+        own_redis_server.url, key=key, max_messages=100, every_seconds=1, timeout=1
+    )
+    assert limiter.acquire()
+    own_redis_server.stop()
+    with pytest.raises(RateLimiterUnavailable) as caught:
+        limiter.acquire()
+    assert "unreachable" in str(caught.value)
+    own_redis_server.start()  # a restart also empties the script cache
+    assert limiter.acquire()
+
+
+def test_fallback_limiter_is_used_while_redis_is_away(
+    own_redis_server: RedisServer, key: str
+) -> None:
+    fallback = RateLimiter(2, 60)
+    limiter = RedisRateLimiter(
+        own_redis_server.url, key=key, max_messages=100, timeout=1, fallback=fallback
+    )
+    own_redis_server.stop()
+    assert limiter.acquire() and limiter.acquire()
+    with pytest.raises(RateExceededError):
+        limiter.acquire(block=False)  # the fallback's own limit applies
+
+
+def test_asyncio_flavour_on_separate_event_loops(redis_server: RedisServer, key: str) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=2, every_seconds=60)
+
+    async def take() -> bool:
+        try:
+            return await limiter.acquire_async()
+        finally:
+            await limiter.aclose()
+
+    assert asyncio.run(take()) and asyncio.run(take())  # a second loop works: nothing stale
+
+    async def refused() -> None:
+        try:
+            await limiter.acquire_async(block=False)
+        finally:
+            await limiter.aclose()
+
+    with pytest.raises(RateExceededError):
+        asyncio.run(refused())
+
+
+def test_asyncio_client_given_directly(redis_server: RedisServer, key: str) -> None:
+    async def scenario() -> bool:
+        client = redis.asyncio.Redis.from_url(redis_server.url)
+        limiter = RedisRateLimiter(client, key=key, max_messages=1, every_seconds=60)
+        try:
+            return await limiter.acquire_async()
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(scenario())
+
+
+def test_repr_has_no_url(redis_server: RedisServer) -> None:
+    limiter = RedisRateLimiter("redis://:s3cret-pw@127.0.0.1:1/0", key="k", max_messages=5)
+    assert "s3cret-pw" not in repr(limiter) and "5/1s" in repr(limiter)
