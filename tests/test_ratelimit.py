@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 
 import pytest
 from hypothesis import given
@@ -26,7 +27,7 @@ class Clock:
 
 def test_grants_up_to_the_limit_then_says_how_long_to_wait() -> None:
     clock = Clock()
-    limiter = RateLimiter(3, 10, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(3, 10, margin=0, clock=clock, sleep=clock.sleep)
     for _ in range(3):
         assert limiter.acquire(block=False)
     with pytest.raises(RateExceededError) as caught:
@@ -36,7 +37,7 @@ def test_grants_up_to_the_limit_then_says_how_long_to_wait() -> None:
 
 def test_blocking_acquire_waits_exactly_until_the_window_frees() -> None:
     clock = Clock()
-    limiter = RateLimiter(2, 10, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(2, 10, margin=0, clock=clock, sleep=clock.sleep)
     limiter.acquire()
     clock.now = 4.0
     limiter.acquire()
@@ -48,7 +49,7 @@ def test_blocking_acquire_waits_exactly_until_the_window_frees() -> None:
 
 def test_timeout_raises_at_once_without_sleeping() -> None:
     clock = Clock()
-    limiter = RateLimiter(1, 60, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(1, 60, margin=0, clock=clock, sleep=clock.sleep)
     limiter.acquire()
     with pytest.raises(RateExceededError) as caught:
         limiter.acquire(timeout=5)
@@ -58,7 +59,7 @@ def test_timeout_raises_at_once_without_sleeping() -> None:
 def test_no_fixed_window_burst_across_an_edge() -> None:
     # The seed's fixed window allowed 2N grants around a window edge; a sliding window cannot.
     clock = Clock()
-    limiter = RateLimiter(10, 1, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(10, 1, margin=0, clock=clock, sleep=clock.sleep)
     clock.now = 0.99
     grants = []
     for _ in range(20):
@@ -76,7 +77,7 @@ def test_no_window_ever_holds_more_than_the_limit_and_grants_are_earliest(
     limit: int, period: float, gaps: list[float]
 ) -> None:
     clock = Clock()
-    limiter = RateLimiter(limit, period, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(limit, period, margin=0, clock=clock, sleep=clock.sleep)
     grants: list[float] = []
     for gap in gaps:
         clock.now += gap
@@ -118,7 +119,9 @@ def test_bad_limits_are_refused() -> None:
 
 def test_several_limits_are_granted_all_or_nothing() -> None:
     clock = Clock()
-    limiter = RateLimiter(2, 1, also=[Limit(3, 10)], clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(
+        2, 1, also=[Limit(3, 10, margin=0)], margin=0, clock=clock, sleep=clock.sleep
+    )
     times = []
     for _ in range(5):
         limiter.acquire()
@@ -129,7 +132,9 @@ def test_several_limits_are_granted_all_or_nothing() -> None:
 
 def test_a_refused_acquire_consumes_nothing() -> None:
     clock = Clock()
-    limiter = RateLimiter(1, 10, also=[Limit(5, 100)], clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(
+        1, 10, also=[Limit(5, 100, margin=0)], margin=0, clock=clock, sleep=clock.sleep
+    )
     limiter.acquire()
     for _ in range(50):
         with pytest.raises(RateExceededError):
@@ -141,14 +146,14 @@ def test_a_refused_acquire_consumes_nothing() -> None:
 def test_waiters_are_served_in_arrival_order() -> None:
     # Reservations are made on arrival, so a later caller can never overtake an earlier one.
     clock = Clock()
-    limiter = RateLimiter(1, 1, clock=clock, sleep=lambda s: None)
-    waits = [limiter.reserve() for _ in range(5)]
+    limiter = RateLimiter(1, 1, margin=0, clock=clock, sleep=lambda s: None)
+    waits = [limiter._book(None) for _ in range(5)]
     assert waits == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
 def test_pause_holds_every_grant() -> None:
     clock = Clock()
-    limiter = RateLimiter(100, 1, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(100, 1, margin=0, clock=clock, sleep=clock.sleep)
     limiter.pause(30)
     limiter.acquire()
     assert clock.now == 30.0
@@ -171,3 +176,39 @@ def test_async_acquire_waits_with_asyncio_and_binds_no_loop() -> None:
 
 def test_repr_shows_the_limits() -> None:
     assert repr(RateLimiter(10, 60, also=[Limit(5000, 3600)])) == "RateLimiter(10/60s, 5000/3600s)"
+
+
+def test_default_margin_spaces_windows_slightly_apart() -> None:
+    assert Limit(10, 1).spacing == pytest.approx(1.001)
+    assert Limit(10, 0.05).spacing == pytest.approx(0.05025)  # T / 200 for short windows
+    clock = Clock()
+    limiter = RateLimiter(1, 10, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.acquire()
+    assert clock.now == pytest.approx(10.001)
+
+
+def test_callers_measuring_after_acquire_never_see_more_than_the_limit() -> None:
+    # Real threads and clock: grant times are recorded by the callers, as users measure them.
+    limit, period = 5, 0.05
+    limiter = RateLimiter(limit, period)
+    seen: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(10):
+            limiter.acquire()
+            now = time.monotonic()
+            with lock:
+                seen.append(now)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seen.sort()
+    assert len(seen) == 80
+    assert all(
+        later - earlier >= period for earlier, later in zip(seen, seen[limit:], strict=False)
+    )

@@ -26,16 +26,16 @@ from apiclient.testing import FakeServer, Reply
 from .redis_server import RedisServer
 
 WORKER = """
-import json, sys
+import json, sys, time
 from apiclient import RedisRateLimiter
 url, key, limit, window, count = sys.argv[1:]
 limiter = RedisRateLimiter(url, key=key, max_messages=int(limit), every_seconds=float(window))
 times = []
+server_times, local_times = [], []
 for _ in range(int(count)):
-    wait, granted_at = limiter.reserve_at()
-    limiter._sleep(wait)
-    times.append(granted_at)
-print(json.dumps(times))
+    server_times.append(limiter.acquire_at())
+    local_times.append(time.time())  # what a caller sees, on this machine's shared clock
+print(json.dumps([server_times, local_times]))
 """
 
 
@@ -82,27 +82,43 @@ def test_processes_sharing_a_key_never_exceed_the_limit(
         )
         for _ in range(4)
     ]
-    times: list[float] = []
+    server_times: list[float] = []
+    local_times: list[float] = []
     for worker in workers:
         out, _ = worker.communicate(timeout=120)
         assert worker.returncode == 0
-        times += json.loads(out)
-    assert len(times) == 4 * per_process
-    # Grant times are on the Redis server's clock, the one the limit is kept on.
-    assert worst_window(times, window) == limit
-    ordered = sorted(times)
-    assert all(b - a >= window - 1e-6 for a, b in zip(ordered, ordered[limit:], strict=False))
+        granted, seen = json.loads(out)
+        server_times += granted
+        local_times += seen
+    assert len(server_times) == 4 * per_process
+    # Exact on the Redis server's clock, where grants are decided. (What callers record is
+    # also skewed by OS scheduling of 4 processes on this machine: bench/ reports it.)
+    assert worst_window(server_times, window) == limit
+    assert len(local_times) == len(server_times)
 
 
-def test_one_round_trip_per_grant_even_when_blocked(
+def test_one_round_trip_per_uncontended_grant(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=1000, every_seconds=1)
+    limiter.acquire()  # loads the script
+    before = evalsha_calls(client)
+    for _ in range(50):
+        limiter.acquire()
+    assert evalsha_calls(client) - before == 50
+
+
+def test_a_blocked_grant_books_then_is_granted_without_polling(
     redis_server: RedisServer, client: redis.Redis, key: str
 ) -> None:
     limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=3, every_seconds=0.05)
-    limiter.acquire()  # loads the script
+    for _ in range(4):
+        limiter.acquire()  # the 4th waits, loading the grant script
     before = evalsha_calls(client)
-    for _ in range(12):  # 9 of these wait for the window
+    for _ in range(9):  # every one of these waits for the window
         limiter.acquire()
-    assert evalsha_calls(client) - before == 12
+    # Book, then grant on waking: never polling, so at most two scripts per grant.
+    assert 9 <= evalsha_calls(client) - before <= 18
 
 
 def test_timeout_and_non_blocking_raise_at_once_and_book_nothing(
@@ -112,10 +128,10 @@ def test_timeout_and_non_blocking_raise_at_once_and_book_nothing(
     limiter.acquire()
     with pytest.raises(RateExceededError) as caught:
         limiter.acquire(timeout=1)
-    assert 59 < (caught.value.retry_after or 0) <= 60
+    assert 59 < (caught.value.retry_after or 0) <= 60.001
     with pytest.raises(RateExceededError):
         limiter.acquire(block=False)
-    assert client.zcard(f"{{{key}}}:grants") == 1
+    assert client.zcard(f"{{{key}}}:bookings") == 1 and client.zcard(f"{{{key}}}:grants") == 1
 
 
 def test_several_limits_in_redis_are_all_or_nothing(redis_server: RedisServer, key: str) -> None:
@@ -136,7 +152,7 @@ def test_keys_share_a_hash_tag_and_expire(
     limiter.acquire()
     limiter.pause(1)
     names = sorted(name.decode() for name in client.keys(f"{{{key}}}:*"))
-    assert names == [f"{{{key}}}:grants", f"{{{key}}}:pause"]
+    assert names == [f"{{{key}}}:bookings", f"{{{key}}}:grants", f"{{{key}}}:pause"]
     for name in names:
         assert 0 < client.pttl(name) <= 4000
 

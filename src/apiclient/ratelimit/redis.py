@@ -1,16 +1,14 @@
 """A rate limit shared by every process and machine using the same Redis key.
 
-Theory of operation: the same reservation scheme as the in-process ``RateLimiter``, run as
-one Lua script on the Redis server, so it is atomic and uses the server's clock (``TIME``):
-machines with skewed clocks still agree. A sorted set holds the grant times (microseconds)
-of the longest window. A caller gets
-
-    grant = max(server now, pause end, newest grant, for each limit: its N-th newest + T)
-
-and, if that is within the time it accepts, the grant is added and the caller sleeps until
-it. Every caller, blocked or not, costs one round trip; nobody polls. The keys share one
-hash tag, so they live on one Redis Cluster slot, and they expire after the longest window.
-redis-py's ``Script`` reloads the script after a ``SCRIPT FLUSH`` or a restart.
+Theory of operation: the same two-phase scheme as the in-process ``RateLimiter`` (book a
+turn on arrival, grant on waking against the log of actual grants), run as Lua scripts on
+the Redis server, so each step is atomic and every time is the server's clock (``TIME``):
+machines with skewed clocks still agree. Two sorted sets hold bookings and grants
+(microseconds) for the longest window. An uncontended caller books and is granted in one
+script, one round trip; a blocked caller sleeps until its turn and is granted by a second
+script, so nobody polls. The keys share one hash tag (one Redis Cluster slot) and expire
+after the longest window. redis-py's ``Script`` reloads the scripts after a ``SCRIPT FLUSH``
+or a restart.
 
 If Redis cannot be reached, the caller gets ``RateLimiterUnavailable`` within ``timeout``,
 or, when a ``fallback`` limiter is given, a grant from it (and a warning in the log).
@@ -36,29 +34,52 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("apiclient")
 
-_RESERVE = """
+# KEYS: bookings, grants, pause end. ARGV: member, max wait (us, -1 = none), then
+# (max_messages, window us) per limit. Replies: {1, 0, granted_at} granted;
+# {2, wait, 0} booked, sleep then call _GRANT; {0, wait, 0} refused, nothing booked.
+_PRELUDE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local grant = now
-local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
-if paused > grant then grant = paused end
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] and tonumber(newest[2]) > grant then grant = tonumber(newest[2]) end
+local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 local longest = 0
-for i = 3, #ARGV, 2 do
-  local limit, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-  if window > longest then longest = window end
-  local nth = redis.call('ZRANGE', KEYS[1], -limit, -limit, 'WITHSCORES')
-  if nth[2] and tonumber(nth[2]) + window > grant then grant = tonumber(nth[2]) + window end
+for i = 3, #ARGV, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
+local function earliest(log, start)
+  for i = 3, #ARGV, 2 do
+    local limit, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+    local nth = redis.call('ZRANGE', log, -limit, -limit, 'WITHSCORES')
+    if nth[2] then start = math.max(start, tonumber(nth[2]) + window) end
+  end
+  return start
 end
-local wait = grant - now
-local max_wait = tonumber(ARGV[2])
-if max_wait >= 0 and wait > max_wait then return {0, wait, grant} end
-redis.call('ZADD', KEYS[1], grant, ARGV[1])
+local function grant()
+  local ready = earliest(KEYS[2], paused)
+  if ready > now then return {2, ready - now, 0} end
+  redis.call('ZADD', KEYS[2], now, ARGV[1])
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])  -- later bookings start from the real grant
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
+  redis.call('PEXPIRE', KEYS[2], math.ceil(longest / 1000) + 1000)
+  return {1, 0, now}
+end
+"""
+
+_BOOK = (
+    _PRELUDE
+    + """
+local turn = math.max(now, paused)
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] then turn = math.max(turn, tonumber(newest[2])) end
+turn = earliest(KEYS[1], turn)
+local wait = turn - now
+if tonumber(ARGV[2]) >= 0 and wait > tonumber(ARGV[2]) then return {0, wait, 0} end
+redis.call('ZADD', KEYS[1], turn, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
 redis.call('PEXPIRE', KEYS[1], math.ceil((wait + longest) / 1000) + 1000)
-return {1, wait, grant}
+if wait > 0 then return {2, wait, 0} end
+return grant()
 """
+)
+
+_GRANT = _PRELUDE + "return grant()"
 
 _PAUSE = """
 local t = redis.call('TIME')
@@ -90,7 +111,7 @@ class RedisRateLimiter:
             From a URL both ``acquire`` and ``acquire_async`` work; a client supports its
             own flavour only.
         key: the name of the shared limit; every user of the same key shares one limit.
-        max_messages, every_seconds, also: the limits, as for ``RateLimiter``.
+        max_messages, every_seconds, also, margin: the limits, as for ``RateLimiter``.
         timeout: seconds to connect to and hear from Redis (for clients made from a URL).
         fallback: a local limiter used (with a warning) while Redis is unreachable;
             without it, ``RateLimiterUnavailable`` is raised.
@@ -104,24 +125,25 @@ class RedisRateLimiter:
         every_seconds: float = 1.0,
         *,
         also: Iterable[Limit] = (),
+        margin: float | None = None,
         timeout: float = 2.0,
         fallback: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         redis_module = _redis_module()
         self.key = key
-        self.limits = (Limit(max_messages, float(every_seconds)), *also)
+        self.limits = (Limit(max_messages, float(every_seconds), margin), *also)
         self.fallback = fallback
         self._sleep = sleep
-        self._keys = [f"{{{key}}}:grants", f"{{{key}}}:pause"]
+        self._keys = [f"{{{key}}}:bookings", f"{{{key}}}:grants", f"{{{key}}}:pause"]
         self._limit_args = [
-            str(v) for lim in self.limits for v in (lim.max_messages, int(lim.every_seconds * 1e6))
+            str(v) for lim in self.limits for v in (lim.max_messages, int(lim.spacing * 1e6))
         ]
         self._members = (f"{os.getpid()}-{os.urandom(6).hex()}-{n}" for n in itertools.count())
         self._timeout = timeout
         self._url: str | None = None
         self._sync: Any = None
-        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = (
+        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any]] = (
             weakref.WeakKeyDictionary()
         )
         self._given_async: Any = None
@@ -135,40 +157,42 @@ class RedisRateLimiter:
         else:
             self._sync = url_or_client
         if self._sync is not None:
-            self._reserve_script = self._sync.register_script(_RESERVE)
+            self._book = self._sync.register_script(_BOOK)
+            self._grant = self._sync.register_script(_GRANT)
             self._pause_script = self._sync.register_script(_PAUSE)
 
     # -- sync -----------------------------------------------------------------------------
 
-    def reserve_at(self, max_wait: float | None = None) -> tuple[float, float]:
-        """Book a grant; return (seconds to wait, grant time on the server's clock).
+    def acquire_at(self, block: bool = True, timeout: float | None = None) -> float:
+        """``acquire``, returning the grant time on the Redis server's clock (epoch seconds).
 
-        Raises ``RateExceededError`` (booking nothing) if the wait would exceed ``max_wait``.
+        For monitoring and tests; ``nan`` when the fallback limiter granted.
         """
         if self._sync is None:
             raise TypeError("this RedisRateLimiter was given an asyncio client: use acquire_async")
+        member = next(self._members)
         try:
-            reply = self._reserve_script(keys=self._keys, args=self._args(max_wait))
+            status, wait, granted_at = self._run(self._book, member, block, timeout)
+            while status == 2:
+                self._sleep(wait)
+                status, wait, granted_at = self._run(self._grant, member, True, None)
         except _redis_module().RedisError as exc:
-            return self._fall_back(exc, max_wait)
-        return self._grant(reply, max_wait)
-
-    def reserve(self, max_wait: float | None = None) -> float:
-        """Book a grant and return the seconds to wait for it (see ``reserve_at``)."""
-        return self.reserve_at(max_wait)[0]
+            self._fall_back(exc)
+            assert self.fallback is not None
+            self.fallback.acquire(block, timeout)
+            return float("nan")
+        return granted_at
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take one grant, waiting for it if ``block`` (up to ``timeout`` seconds)."""
-        wait = self.reserve(0.0 if not block else timeout)
-        if wait > 0:
-            self._sleep(wait)
+        self.acquire_at(block, timeout)
         return True
 
     def pause(self, seconds: float) -> None:
         """Make every user of the key wait ``seconds`` (best effort if Redis is away)."""
         try:
             if self._sync is not None:
-                self._pause_script(keys=self._keys[1:], args=[int(seconds * 1e6)])
+                self._pause_script(keys=self._keys[2:], args=[int(seconds * 1e6)])
         except _redis_module().RedisError as exc:
             log.warning("could not share a rate-limit pause through Redis: %s", _reason(exc))
         if self.fallback is not None:
@@ -176,23 +200,24 @@ class RedisRateLimiter:
 
     # -- asyncio --------------------------------------------------------------------------
 
-    async def reserve_at_async(self, max_wait: float | None = None) -> tuple[float, float]:
-        """``reserve_at`` on ``redis.asyncio``."""
-        reserve = self._scripts_for_this_loop()[0]
-        try:
-            reply = await reserve(keys=self._keys, args=self._args(max_wait))
-        except _redis_module().RedisError as exc:
-            return self._fall_back(exc, max_wait)
-        return self._grant(reply, max_wait)
-
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
-        wait, _ = await self.reserve_at_async(0.0 if not block else timeout)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        book, grant, _ = self._scripts_for_this_loop()
+        member = next(self._members)
+        try:
+            reply = await book(keys=self._keys, args=self._args(member, block, timeout))
+            status, wait, _ = self._decode(reply, block, timeout)
+            while status == 2:
+                await asyncio.sleep(wait)
+                reply = await grant(keys=self._keys, args=self._args(member, True, None))
+                status, wait, _ = self._decode(reply, True, None)
+        except _redis_module().RedisError as exc:
+            self._fall_back(exc)
+            assert self.fallback is not None
+            return await self.fallback.acquire_async(block, timeout)
         return True
 
-    def _scripts_for_this_loop(self) -> tuple[Any, Any]:
+    def _scripts_for_this_loop(self) -> tuple[Any, Any, Any]:
         loop = asyncio.get_running_loop()
         scripts = self._async_scripts.get(loop)
         if scripts is None:
@@ -205,7 +230,7 @@ class RedisRateLimiter:
                     socket_timeout=self._timeout,
                     socket_connect_timeout=self._timeout,
                 )
-            scripts = (client.register_script(_RESERVE), client)
+            scripts = (client.register_script(_BOOK), client.register_script(_GRANT), client)
             self._async_scripts[loop] = scripts
         return scripts
 
@@ -217,30 +242,37 @@ class RedisRateLimiter:
         """
         scripts = self._async_scripts.pop(asyncio.get_running_loop(), None)
         if scripts is not None and self._given_async is None:
-            await scripts[1].aclose()
+            await scripts[2].aclose()
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _args(self, max_wait: float | None) -> list[str]:
+    def _args(self, member: str, block: bool, timeout: float | None) -> list[str]:
+        max_wait = 0.0 if not block else timeout
         limit = "-1" if max_wait is None else str(int(max_wait * 1e6))
-        return [next(self._members), limit, *self._limit_args]
+        return [member, limit, *self._limit_args]
 
-    def _grant(self, reply: list[int], max_wait: float | None) -> tuple[float, float]:
-        granted, wait_us, grant_us = reply
-        if not granted:
+    def _run(
+        self, script: Any, member: str, block: bool, timeout: float | None
+    ) -> tuple[int, float, float]:
+        reply = script(keys=self._keys, args=self._args(member, block, timeout))
+        return self._decode(reply, block, timeout)
+
+    @staticmethod
+    def _decode(reply: list[int], block: bool, timeout: float | None) -> tuple[int, float, float]:
+        status, wait_us, granted_us = (int(v) for v in reply)
+        if status == 0:
             raise RateExceededError(
                 "shared rate limit reached"
-                if not max_wait
-                else f"shared rate limit would not grant within {max_wait:g}s",
+                if not block
+                else f"shared rate limit would not grant within {timeout:g}s",
                 retry_after=wait_us / 1e6,
             )
-        return max(0.0, wait_us / 1e6), grant_us / 1e6
+        return status, wait_us / 1e6, granted_us / 1e6
 
-    def _fall_back(self, error: Exception, max_wait: float | None) -> tuple[float, float]:
+    def _fall_back(self, error: Exception) -> None:
         if self.fallback is None:
             raise RateLimiterUnavailable(f"Redis is unreachable: {_reason(error)}") from None
         log.warning("Redis is unreachable (%s); using the local fallback limiter", _reason(error))
-        return self.fallback.reserve(max_wait), float("nan")
 
     def close(self) -> None:
         """Close the sync client's connections (if this limiter made them)."""
