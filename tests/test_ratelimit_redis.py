@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -23,6 +24,7 @@ from apiclient import (
 )
 from apiclient.testing import FakeServer, Reply
 
+from .concurrency import gather_from_threads, worst_window
 from .redis_server import RedisServer
 
 WORKER = """
@@ -49,11 +51,6 @@ def client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     connection = redis.Redis.from_url(redis_server.url)
     yield connection
     connection.close()
-
-
-def worst_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    return max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
 
 
 def evalsha_calls(client: redis.Redis) -> int:
@@ -119,6 +116,12 @@ def test_a_blocked_grant_books_then_is_granted_without_polling(
         limiter.acquire()
     # Book, then grant on waking: never polling, so at most two scripts per grant.
     assert 9 <= evalsha_calls(client) - before <= 18
+
+
+def test_threads_share_one_limiter(redis_server: RedisServer, key: str) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=5, every_seconds=0.05)
+    granted = gather_from_threads(lambda _: limiter.acquire_at(), threads=8, per_thread=5)
+    assert len(granted) == 40 and worst_window(granted, 0.05) == 5
 
 
 def test_timeout_and_non_blocking_raise_at_once_and_book_nothing(
@@ -260,3 +263,12 @@ def test_asyncio_client_given_directly(redis_server: RedisServer, key: str) -> N
 def test_repr_has_no_url(redis_server: RedisServer) -> None:
     limiter = RedisRateLimiter("redis://:s3cret-pw@127.0.0.1:1/0", key="k", max_messages=5)
     assert "s3cret-pw" not in repr(limiter) and "5/1s" in repr(limiter)
+
+
+def test_the_docs_redis_example_runs(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "ratelimiting.md").read_text()
+    code = page.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    exec(compile(code, "docs/ratelimiting.md", "exec"), {"__name__": "docs_example"})

@@ -94,6 +94,9 @@ class RateLimiter:
         self._bookings = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._grants = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._spacings = [lim.spacing for lim in self.limits]
+        # The common case, one limit, gets a fast path in ``acquire`` (one lock, no loops).
+        self._only = (self._bookings[0][0], self._grants[0][0], max_messages, self._spacings[0])
+        self._single = len(self.limits) == 1
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -101,6 +104,8 @@ class RateLimiter:
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take one grant, waiting for it if ``block`` (up to ``timeout`` seconds)."""
+        if self._single and self._grant_now_if_free():
+            return True
         wait = self._book(0.0 if not block else timeout)
         while wait > 0:
             self._sleep(wait)
@@ -109,6 +114,8 @@ class RateLimiter:
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio: the waits are ``asyncio.sleep``, no loop is captured."""
+        if self._single and self._grant_now_if_free():
+            return True
         wait = self._book(0.0 if not block else timeout)
         while wait > 0:
             await asyncio.sleep(wait)
@@ -119,6 +126,21 @@ class RateLimiter:
         """Grant nothing for ``seconds`` (the server asked every caller to back off)."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _grant_now_if_free(self) -> bool:
+        """Single-limit fast path: book and grant at once if both logs have room now."""
+        bookings, grants, size, spacing = self._only
+        with self._lock:
+            now = self._clock()
+            if self._paused_until > now:
+                return False
+            if len(bookings) == size and bookings[0] + spacing > now:
+                return False
+            if len(grants) == size and grants[0] + spacing > now + _EDGE:
+                return False
+            bookings.append(now)
+            grants.append(now)
+            return True
 
     def _book(self, max_wait: float | None) -> float:
         """Book the caller's turn; grant it now if it is now. Return the seconds to wait."""

@@ -139,7 +139,8 @@ class RedisRateLimiter:
         self._limit_args = [
             str(v) for lim in self.limits for v in (lim.max_messages, int(lim.spacing * 1e6))
         ]
-        self._members = (f"{os.getpid()}-{os.urandom(6).hex()}-{n}" for n in itertools.count())
+        self._member_prefix = f"{os.getpid()}-{os.urandom(6).hex()}-"
+        self._counter = itertools.count()  # next() on a count is atomic; a generator is not
         self._timeout = timeout
         self._url: str | None = None
         self._sync: Any = None
@@ -170,7 +171,7 @@ class RedisRateLimiter:
         """
         if self._sync is None:
             raise TypeError("this RedisRateLimiter was given an asyncio client: use acquire_async")
-        member = next(self._members)
+        member = f"{self._member_prefix}{next(self._counter)}"
         try:
             status, wait, granted_at = self._run(self._book, member, block, timeout)
             while status == 2:
@@ -203,7 +204,7 @@ class RedisRateLimiter:
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
         book, grant, _ = self._scripts_for_this_loop()
-        member = next(self._members)
+        member = f"{self._member_prefix}{next(self._counter)}"
         try:
             reply = await book(keys=self._keys, args=self._args(member, block, timeout))
             status, wait, _ = self._decode(reply, block, timeout)

@@ -1,0 +1,267 @@
+"""Rate limiters side by side, in one run: cost, accuracy under threads, and Redis round trips.
+
+Usage: .venv/bin/python bench/ratelimit.py [--seconds 10] [--redis-url redis://127.0.0.1:6379/0]
+
+Needs `pip install -e '.[bench]'`. Without --redis-url a redis-server is started on a free
+loopback port if one is installed. Contenders: apiclient's RateLimiter / RedisRateLimiter,
+pyrate-limiter, limits (moving window) and a plain lock+deque sliding log.
+
+- cost: median microseconds of one uncontended acquire (limit never reached).
+- accuracy: 8 threads acquire as fast as allowed for --seconds under "10 per second";
+  grant times are recorded by the callers right after acquire returns, as users measure
+  them. Reports the worst 1-second window and the share of the allowed rate achieved
+  (one period divided by the mean time from grant i to grant i + N).
+- redis: grants per second and Redis commands per grant, uncontended and with 8 threads
+  blocked on "50 per second".
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+
+import limits
+import limits.storage
+import limits.strategies
+import pyrate_limiter as pyrate
+import redis
+
+from apiclient import RateLimiter, RedisRateLimiter
+
+Acquire = Callable[[], object]
+
+
+class DequeLimiter:
+    """The 30-line baseline: lock + deque sliding log, sleep outside the lock."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit, self.period = limit, period
+        self.log: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                while self.log and self.log[0] <= now - self.period:
+                    self.log.popleft()
+                if len(self.log) < self.limit:
+                    self.log.append(now)
+                    return
+                wait = self.log[0] + self.period - now
+            time.sleep(wait)
+
+
+def limits_blocking(storage: limits.storage.Storage, limit: int, period: int) -> Acquire:
+    strategy = limits.strategies.MovingWindowRateLimiter(storage)
+    item = limits.RateLimitItemPerSecond(limit, period)
+    key = uuid.uuid4().hex
+
+    def acquire() -> None:
+        while not strategy.hit(item, key):
+            time.sleep(0.001)
+
+    return acquire
+
+
+def pyrate_blocking(limit: int, period_ms: int, bucket: object | None = None) -> Acquire:
+    rate = pyrate.Rate(limit, period_ms)
+    limiter = pyrate.Limiter(bucket if bucket is not None else rate)  # type: ignore[arg-type]
+    key = uuid.uuid4().hex
+    return lambda: limiter.try_acquire(key, blocking=True)
+
+
+def median_cost_us(acquire: Acquire, calls: int = 20000, rounds: int = 5) -> float:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(calls):
+            acquire()
+        samples.append((time.perf_counter() - started) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def accuracy(acquire: Acquire, seconds: float, limit: int, period: float) -> tuple[int, float]:
+    seen: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker() -> None:
+        while time.monotonic() < stop:
+            acquire()
+            now = time.monotonic()
+            with lock:
+                seen.append(now)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seen.sort()
+    worst = max(
+        sum(1 for t in seen[i : i + limit * 3] if t < start + period)
+        for i, start in enumerate(seen)
+    )
+    # Achieved rate: ideally grant i + N comes exactly one period after grant i.
+    spans = [later - earlier for earlier, later in zip(seen, seen[limit:], strict=False)]
+    return worst, period / statistics.mean(spans)
+
+
+class RoundTrips:
+    """Count the packets redis-py sends (a pipeline is one): round trips to Redis."""
+
+    count = 0
+    lock = threading.Lock()
+
+    @classmethod
+    def install(cls) -> None:
+        original = redis.connection.AbstractConnection.send_packed_command
+
+        def counted(self: object, *args: object, **kwargs: object) -> object:
+            with cls.lock:
+                cls.count += 1
+            return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+
+
+def redis_commands(client: redis.Redis) -> int:
+    return RoundTrips.count
+
+
+def redis_round(
+    client: redis.Redis, acquire: Acquire, grants: int, threads: int
+) -> tuple[float, float]:
+    per_thread = grants // threads
+    before = redis_commands(client)
+    started = time.perf_counter()
+    workers = [
+        threading.Thread(target=lambda: [acquire() for _ in range(per_thread)])
+        for _ in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    total = per_thread * threads
+    return total / elapsed, (redis_commands(client) - before) / total
+
+
+def start_redis() -> tuple[subprocess.Popen[str], str] | None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            tempfile.mkdtemp(),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "Ready to accept connections" in line:
+            return process, f"redis://127.0.0.1:{port}/0"
+    raise RuntimeError("redis-server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--redis-url")
+    args = parser.parse_args()
+
+    print("Uncontended acquire, median us per call (limit never reached)")
+    big = 10**9
+    costs = {
+        "apiclient RateLimiter": RateLimiter(big, 1).acquire,
+        "lock+deque baseline": DequeLimiter(big, 1).acquire,
+        "pyrate-limiter 4 (in memory)": pyrate_blocking(big, 1000),
+        "limits moving window (memory)": limits_blocking(limits.storage.MemoryStorage(), big, 1),
+    }
+    for name, acquire in costs.items():
+        calls = 5000 if "limits" in name else 20000  # limits' moving window is O(n)
+        print(f"  {name:34s} {median_cost_us(acquire, calls=calls):8.2f}")
+
+    print(
+        f"\nAccuracy: 8 threads for {args.seconds:g}s at 10 per second (callers record grant times)"
+    )
+    print(f"  {'':34s} {'worst 1s window':>16s} {'of allowed rate':>16s}")
+    contenders = {
+        "apiclient RateLimiter": RateLimiter(10, 1).acquire,
+        "lock+deque baseline": DequeLimiter(10, 1).acquire,
+        "pyrate-limiter 4 (in memory)": pyrate_blocking(10, 1000),
+        "limits moving window (memory)": limits_blocking(limits.storage.MemoryStorage(), 10, 1),
+    }
+    for name, acquire in contenders.items():
+        worst, share = accuracy(acquire, args.seconds, 10, 1.0)
+        print(f"  {name:34s} {worst:16d} {share:16.1%}")
+
+    started = None if args.redis_url else start_redis()
+    url = args.redis_url or (started[1] if started else None)
+    if url is None:
+        print("\nRedis: skipped (no redis-server and no --redis-url)")
+        return
+    client = redis.Redis.from_url(url)
+    RoundTrips.install()
+    print("\nRedis, same host: grants per second and round trips per grant")
+    print(f"  {'':34s} {'uncontended':>20s} {'8 threads blocked':>20s}")
+    for name, make in {
+        "apiclient RedisRateLimiter": lambda n: (
+            RedisRateLimiter(url, key=uuid.uuid4().hex, max_messages=n, every_seconds=1).acquire
+        ),
+        "pyrate-limiter 4 RedisBucket": lambda n: pyrate_blocking(
+            n, 1000, pyrate.RedisBucket.init([pyrate.Rate(n, 1000)], client, uuid.uuid4().hex)
+        ),
+        "limits moving window (Redis)": lambda n: limits_blocking(
+            limits.storage.RedisStorage(url), n, 1
+        ),
+    }.items():
+        fast = redis_round(client, make(10**9), 2000, 1)
+        blocked = redis_round(client, make(50), 150, 8)
+        fast_text = f"{fast[0]:9.0f}/s {fast[1]:5.2f} rt"
+        print(f"  {name:34s} {fast_text}  {blocked[0]:9.0f}/s {blocked[1]:5.2f} rt")
+
+    print(
+        f"\nRedis accuracy: 8 threads for {args.seconds:g}s at 10 per second (callers record times)"
+    )
+    for name, acquire in {
+        "apiclient RedisRateLimiter": RedisRateLimiter(
+            url, key=uuid.uuid4().hex, max_messages=10
+        ).acquire,
+        "pyrate-limiter 4 RedisBucket": pyrate_blocking(
+            10, 1000, pyrate.RedisBucket.init([pyrate.Rate(10, 1000)], client, uuid.uuid4().hex)
+        ),
+        "limits moving window (Redis)": limits_blocking(limits.storage.RedisStorage(url), 10, 1),
+    }.items():
+        worst, share = accuracy(acquire, args.seconds, 10, 1.0)
+        print(f"  {name:34s} {worst:16d} {share:16.1%}")
+    if started:
+        started[0].terminate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
