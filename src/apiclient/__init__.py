@@ -25,6 +25,7 @@ from apiclient.errors import (
     InternalServerError,
     MethodNotAllowed,
     NotFound,
+    PaginationError,
     PoolTimeout,
     ProtocolError,
     RateExceededError,
@@ -43,11 +44,24 @@ from apiclient.errors import (
     UnprocessableEntity,
 )
 from apiclient.models import Headers, Request, Response
+from apiclient.pagination import Paginated
+from apiclient.policies.pagination import (
+    Cursor,
+    GraphPaging,
+    HasMore,
+    LinkHeader,
+    NextPage,
+    OffsetLimit,
+    Page,
+    PageNumber,
+    Paginator,
+)
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
+from apiclient.redaction import redact_url
 from apiclient.transports import MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
@@ -70,18 +84,29 @@ __all__ = [
     "Conflict",
     "ConnectError",
     "ConnectTimeout",
+    "Cursor",
     "DecodeError",
     "Forbidden",
     "GatewayTimeout",
     "Gone",
+    "GraphPaging",
     "HTTPStatusError",
+    "HasMore",
     "Headers",
     "InternalServerError",
     "Limit",
     "Limiter",
+    "LinkHeader",
     "MethodNotAllowed",
     "MockTransport",
+    "NextPage",
     "NotFound",
+    "OffsetLimit",
+    "Page",
+    "PageNumber",
+    "Paginated",
+    "PaginationError",
+    "Paginator",
     "PoolTimeout",
     "ProtocolError",
     "RateExceededError",
@@ -110,6 +135,7 @@ __all__ = [
     "Urllib3Transport",
     "__version__",
     "path_segment",
+    "redact_url",
 ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json as jsonlib
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
@@ -26,9 +26,10 @@ from apiclient.defaults import (
     MAX_REDIRECTS,
     MAX_RETRIES,
     POOL_MAXSIZE,
+    SAFE_HEADERS,
     SAFE_QUERY_PARAMS,
 )
-from apiclient.errors import APIError, DecodeError, error_class_for
+from apiclient.errors import APIError, DecodeError, PaginationError, error_class_for
 from apiclient.flow import (
     Acquire,
     CallSettings,
@@ -40,12 +41,14 @@ from apiclient.flow import (
     redact_request,
 )
 from apiclient.models import Headers, Request, Response
+from apiclient.pagination import Paginated
 from apiclient.policies.decoding import decode_body
+from apiclient.policies.pagination import LinkHeader, Paginator
 from apiclient.policies.ratelimit_headers import retry_after_seconds
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike, Timeouts
-from apiclient.policies.urls import BaseURL, Params, add_query, encode_params
+from apiclient.policies.urls import BaseURL, Params, add_query, encode_params, origin_of
 from apiclient.policies.validation import check_headers, check_method, check_url_text
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
 from apiclient.ratelimit.base import Limiter
@@ -54,6 +57,10 @@ from apiclient.transports.base import Transport
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+
+RequestHook = Callable[[Request], object]
+ResponseHook = Callable[[Request, Response], object]
 
 
 class _Unset(Enum):
@@ -101,6 +108,10 @@ class APIClient:
         adaptive_throttle: when a response says "wait" (``Retry-After``, ``X-RateLimit-*``,
             IETF ``RateLimit``), pause every caller of this client (and the limiter's other
             users) until the server says it is safe. On by default.
+        on_request, on_response: hooks called on every attempt (retries and redirects
+            included): ``on_request(request)`` before credentials are added (it may change
+            ``request.headers``), ``on_response(request, response)`` after. For metrics,
+            tracing and custom headers; use ``redact_url`` where they print URLs.
         user_agent: the ``User-Agent`` header.
         clock, sleep: monotonic clock and sleep function, injectable for tests.
     """
@@ -110,6 +121,8 @@ class APIClient:
     DEFAULT_HEADERS: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
     #: Extra query parameters whose values may appear in logs and errors.
     LOG_SAFE_PARAMS: ClassVar[frozenset[str]] = frozenset()
+    #: How ``paginate`` finds items and next pages when no ``paginator=`` is given.
+    PAGINATOR: ClassVar[Paginator] = LinkHeader()
 
     def __init__(
         self,
@@ -129,6 +142,8 @@ class APIClient:
         max_body_bytes: int = MAX_BODY_BYTES,
         idempotency_keys: bool = False,
         adaptive_throttle: bool = True,
+        on_request: RequestHook | Iterable[RequestHook] = (),
+        on_response: ResponseHook | Iterable[ResponseHook] = (),
         user_agent: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -161,6 +176,9 @@ class APIClient:
             limiter=rate_limit_lock,
             throttle=self.throttle,
             safe_params=self._safe_params,
+            auth_origin=self._base.origin,
+            on_request=_hooks(on_request),
+            on_response=_hooks(on_response),
         )
         if transport is None:
             from apiclient.transports.urllib3 import Urllib3Transport
@@ -243,7 +261,72 @@ class APIClient:
         With ``raw=True`` the final ``Response`` is returned whatever its status; otherwise
         an error status raises and ``_handle_response`` makes the return value.
         """
-        request = self._build_request(method, path, params, json, data, headers, idempotency_key)
+        url = self._compose_url(path, params)
+        request = self._build_request(method, url, json, data, headers, idempotency_key)
+        response = self._send(request, timeout, retries, max_body_bytes)
+        if raw:
+            return response
+        self._raise_for_status(response, request)
+        return self._handle_response(response)
+
+    def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        paginator: Paginator | None = None,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+        follow_other_origins: bool = False,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+    ) -> Paginated:
+        """Iterate lazily over the items of every page of ``GET path``.
+
+        ``paginator`` (default: the class's ``PAGINATOR``, RFC 8288 ``Link`` headers) finds
+        each page's items and the next page; ``.pages()`` on the result yields whole pages.
+        ``max_pages`` / ``max_items`` stop early. Rate limiting, retries and auth apply to
+        every page. A next-page URL on another origin raises ``PaginationError`` unless
+        ``follow_other_origins=True``, which fetches it without credentials.
+        """
+        return Paginated(
+            self,
+            path,
+            params,
+            paginator or self.PAGINATOR,
+            max_pages=max_pages,
+            max_items=max_items,
+            follow_other_origins=follow_other_origins,
+            options={"headers": headers, "timeout": timeout, "retries": retries},
+        )
+
+    def _fetch_page(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Response:
+        """GET one page's absolute URL; credentials go only to this client's origin."""
+        check_url_text(url)
+        if not url.lower().startswith(("http://", "https://")):
+            raise PaginationError("a next-page link must be an http(s) URL")
+        request = self._build_request("GET", url, None, None, options["headers"], None)
+        if origin_of(url) != self._base.origin:
+            if not other_origins:
+                raise PaginationError(
+                    "a next-page link leads to another origin; "
+                    "pass follow_other_origins=True to fetch it without credentials"
+                )
+            safe = Headers((k, v) for k, v in request.headers.items() if k.lower() in SAFE_HEADERS)
+            request = Request("GET", url, safe, None)
+        response = self._send(request, options["timeout"], options["retries"], None)
+        self._raise_for_status(response, request)
+        return response
+
+    def _send(
+        self,
+        request: Request,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+    ) -> Response:
+        """Run one logical call (attempts, redirects, waits) and return the final response."""
         settings = self._settings
         if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None:
             settings = replace(
@@ -252,11 +335,7 @@ class APIClient:
                 retry=settings.retry if retries is UNSET else RetryPolicy.coerce(retries),
                 max_body_bytes=max_body_bytes or settings.max_body_bytes,
             )
-        response = self._drive(exchange(request, settings))
-        if raw:
-            return response
-        self._raise_for_status(response, request)
-        return self._handle_response(response)
+        return self._drive(exchange(request, settings))
 
     def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
         """GET ``path``; see ``request`` for the options."""
@@ -287,15 +366,13 @@ class APIClient:
     def _build_request(
         self,
         method: str,
-        path: str,
-        params: Params | None,
+        url: str,
         json: Any,
         data: Mapping[str, Any] | bytes | str | None,
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
     ) -> Request:
         method = check_method(method)
-        url = self._compose_url(path, params)
         check_url_text(url)
         request_headers = self.headers.copy()
         body: bytes | None = None
@@ -364,6 +441,10 @@ class APIClient:
     def __repr__(self) -> str:
         auth = f" auth={self.auth!r}" if self.auth is not None else ""
         return f"<{type(self).__name__} {redact_url(self.base_url, self._safe_params)}{auth}>"
+
+
+def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:
+    return (hooks,) if callable(hooks) else tuple(hooks)
 
 
 def _acquire(effect: Acquire) -> None:

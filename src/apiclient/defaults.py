@@ -31,6 +31,9 @@ MAX_LOCATION_LENGTH = 8192
 #: a larger or unsized one closes the connection instead.
 MAX_REDIRECT_BODY_DRAIN = 4096
 
+#: Pages one ``paginate`` walks before ``PaginationError`` (pass ``max_pages`` to stop sooner).
+MAX_PAGES = 10_000
+
 #: Largest response body accepted, after content decoding (a gzip bomb stops here).
 MAX_BODY_BYTES = 64 * 1024 * 1024
 #: Bytes read from the socket per step while enforcing the deadline and the body cap.

@@ -13,6 +13,7 @@
      |    +-- Timeout           ConnectTimeout (also a ConnectError), ReadTimeout, PoolTimeout
      |    +-- ProtocolError     the connection broke or the server spoke malformed HTTP
      +-- RedirectError          a redirect that is refused; TooManyRedirects
+     +-- PaginationError        a next-page link to another origin, or a runaway walk
      +-- ResponseTooLarge       the body passed ``max_body_bytes``
      +-- DecodeError            the body does not parse as its content type says
      +-- RateExceededError      a rate limiter would not grant within the time allowed
@@ -224,6 +225,10 @@ class RedirectError(APIError):
 
 class TooManyRedirects(RedirectError):
     """More redirects than ``max_redirects`` in one call."""
+
+
+class PaginationError(APIError):
+    """A next-page link that is refused (another origin) or a walk past ``MAX_PAGES``."""
 
 
 class ResponseTooLarge(APIError):

@@ -93,15 +93,21 @@ class CallSettings:
     limiter: SupportsAcquire | None = None
     throttle: Throttle | None = None
     safe_params: frozenset[str] = frozenset()
+    #: The origin credentials belong to (the client's BASE_URL); None: the first URL's.
+    auth_origin: tuple[str, str, int | None] | None = None
+    #: Called with each attempt's request before auth is applied, and with its response.
+    on_request: tuple[Callable[[Request], object], ...] = ()
+    on_response: tuple[Callable[[Request, Response], object], ...] = ()
 
 
 def exchange(request: Request, settings: CallSettings) -> Exchange:
     """Run one logical call of ``request`` to its final response (see the module docstring)."""
     clock, retry, auth, throttle = settings.clock, settings.retry, settings.auth, settings.throttle
     deadline = None if settings.timeout.total is None else clock() + settings.timeout.total
-    origin = origin_of(request.url)
+    origin = settings.auth_origin or origin_of(request.url)
     credential_params = auth.credential_params if auth is not None else frozenset()
-    on_origin, attempt, retries_done, hops = True, 0, 0, 0
+    on_origin = origin_of(request.url) == origin
+    attempt, retries_done, hops = 0, 0, 0
     debug = log.isEnabledFor(logging.DEBUG)
     while True:
         attempt += 1
@@ -115,9 +121,13 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             if settings.limiter is not None:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
             timeout = settings.timeout.within(_remaining(deadline, clock))
+            for hook in settings.on_request:
+                hook(request)
             prepared = auth.apply(request) if auth is not None and on_origin else request
             started = clock()
             response: Response = yield Send(prepared, timeout, settings.max_body_bytes)
+            for response_hook in settings.on_response:
+                response_hook(request, response)
             response.url = request.url  # as built: no credential the auth put in the query
             if throttle is not None:
                 throttle.observe(response)

@@ -1,0 +1,237 @@
+"""Paginators: given one page, its items and the request for the next page. No I/O.
+
+A paginator is a small object with two methods, so an unusual API takes a few lines::
+
+    class NextToken:
+        def items(self, page):
+            return page.body["results"]
+
+        def next_page(self, page):
+            token = page.body.get("nextToken")
+            return NextPage(params={"token": token}) if token else None
+
+``page`` is a ``Page``: the decoded ``body``, the whole ``response`` (headers too) and the
+``params`` that produced it. ``next_page`` returns ``NextPage(url=...)`` to follow a URL the
+API gave, ``NextPage(params=...)`` to repeat the first request with changed parameters, or
+None when there are no more pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from apiclient.defaults import MAX_LOCATION_LENGTH
+from apiclient.models import Response
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page: its decoded ``body``, the ``response`` and the ``params`` it was asked with."""
+
+    body: Any
+    response: Response
+    params: Mapping[str, Any]
+    number: int  # 1 for the first page
+
+
+@dataclass(frozen=True, slots=True)
+class NextPage:
+    """Where the next page is: a ``url`` to follow, or ``params`` to send to the same path."""
+
+    url: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Paginator(Protocol):
+    """What ``APIClient.paginate(..., paginator=...)`` accepts."""
+
+    def items(self, page: Page) -> list[Any]:
+        """The items on ``page``."""
+        ...
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Where the page after ``page`` is, or None if it is the last."""
+        ...
+
+
+def _items_at(body: Any, key: str | None) -> list[Any]:
+    value = body if key is None else (body or {}).get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of items{f' under {key!r}' if key else ''}")
+    return value
+
+
+_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]*)*)')
+
+
+def link_targets(header: str) -> dict[str, str]:
+    """Parse an RFC 8288 ``Link`` header into {rel: url} (linear time, length-capped)."""
+    links: dict[str, str] = {}
+    for match in _LINK.finditer(header[: MAX_LOCATION_LENGTH * 4]):
+        url, params = match.groups()
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "rel":
+                for rel in value.strip().strip('"').lower().split():
+                    links.setdefault(rel, url.strip())
+    return links
+
+
+@dataclass(frozen=True)
+class LinkHeader:
+    """RFC 8288 ``Link: <url>; rel="next"`` (GitHub and many others).
+
+    Items are the body itself when it is a list, or the list under ``items_key``.
+    """
+
+    items_key: str | None = None
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Follow ``rel="next"``."""
+        header = page.response.headers.get("link")
+        target = link_targets(header).get("next") if header else None
+        return NextPage(url=target) if target else None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A cursor in the body: ``{"data": [...], "next_cursor": "abc"}`` -> ``?cursor=abc``.
+
+    ``next_key`` may be a dotted path (``"meta.next_cursor"``); an empty cursor ends.
+    """
+
+    items_key: str | None = "data"
+    next_key: str = "next_cursor"
+    param: str = "cursor"
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Send the cursor back as ``param``."""
+        cursor = _dig(page.body, self.next_key)
+        return NextPage(params={self.param: cursor}) if cursor else None
+
+
+@dataclass(frozen=True)
+class HasMore:
+    """Stripe's style: ``{"data": [...], "has_more": true}`` -> ``?starting_after=<last id>``."""
+
+    items_key: str = "data"
+    has_more_key: str = "has_more"
+    id_key: str = "id"
+    param: str = "starting_after"
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Continue after the last item's id while the API says there is more."""
+        items = self.items(page)
+        if not items or not (page.body or {}).get(self.has_more_key):
+            return None
+        return NextPage(params={self.param: items[-1][self.id_key]})
+
+
+@dataclass(frozen=True)
+class PageNumber:
+    """Page numbers: ``?page=1``, ``?page=2``...
+
+    Stops on an empty page, a page shorter than ``per_page``, or when ``total_key`` (a count
+    of items in the body) is reached.
+    """
+
+    items_key: str | None = None
+    param: str = "page"
+    first: int = 1
+    per_page: int | None = None
+    per_page_param: str = "per_page"
+    total_key: str | None = None
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Ask for the next page number unless this page shows it was the last."""
+        count = len(self.items(page))
+        if _is_last(count, self.per_page, page, self.total_key):
+            return None
+        current = int(page.params.get(self.param, self.first))
+        params: dict[str, Any] = {self.param: current + 1}
+        if self.per_page is not None:
+            params[self.per_page_param] = self.per_page
+        return NextPage(params=params)
+
+
+@dataclass(frozen=True)
+class OffsetLimit:
+    """``?offset=0&limit=100``, ``?offset=100&limit=100``... Stops like ``PageNumber``."""
+
+    items_key: str | None = None
+    limit: int = 100
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    total_key: str | None = None
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Move the offset past this page unless it was the last."""
+        count = len(self.items(page))
+        if _is_last(count, self.limit, page, self.total_key):
+            return None
+        offset = int(page.params.get(self.offset_param, 0)) + count
+        return NextPage(params={self.offset_param: offset, self.limit_param: self.limit})
+
+
+@dataclass(frozen=True)
+class GraphPaging:
+    """Facebook Graph API: ``{"data": [...], "paging": {"next": url, "cursors": {...}}}``.
+
+    Follows ``paging.next``; without it, sends ``after=paging.cursors.after`` if present.
+    """
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, "data")
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Follow ``paging.next`` (or the ``after`` cursor)."""
+        paging = (page.body or {}).get("paging") or {}
+        if paging.get("next"):
+            return NextPage(url=paging["next"])
+        after = (paging.get("cursors") or {}).get("after")
+        return NextPage(params={"after": after}) if after and self.items(page) else None
+
+
+def _is_last(count: int, size: int | None, page: Page, total_key: str | None) -> bool:
+    if count == 0 or (size is not None and count < size):
+        return True
+    if total_key is not None:
+        total = _dig(page.body, total_key)
+        seen = page.number * (size or count)
+        return total is not None and seen >= int(total)
+    return False
+
+
+def _dig(body: Any, dotted: str) -> Any:
+    value = body
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
