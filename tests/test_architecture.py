@@ -49,7 +49,7 @@ def test_all_is_sorted_and_matches_the_namespace() -> None:
         assert getattr(apiclient, name) is not None
     public = {n for n in vars(apiclient) if not n.startswith("_")}
     submodules = {"auth", "client", "defaults", "errors", "flow", "models", "policies", "ratelimit"}
-    submodules |= {"redaction", "transports", "testing", "pagination"}
+    submodules |= {"redaction", "transports", "testing", "pagination", "cache"}
     assert public - submodules <= set(apiclient.__all__)
 
 

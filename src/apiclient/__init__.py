@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from apiclient._version import __version__
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
+from apiclient.cache import ETagCache
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
 from apiclient.errors import (
     APIError,
@@ -86,6 +87,7 @@ __all__ = [
     "ConnectTimeout",
     "Cursor",
     "DecodeError",
+    "ETagCache",
     "Forbidden",
     "GatewayTimeout",
     "Gone",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from apiclient._version import __version__
 from apiclient.auth.base import Auth
 from apiclient.auth.keys import APIKey
+from apiclient.cache import ETagCache
 from apiclient.defaults import (
     IDEMPOTENCY_HEADER,
     MAX_BODY_BYTES,
@@ -108,6 +109,8 @@ class APIClient:
         adaptive_throttle: when a response says "wait" (``Retry-After``, ``X-RateLimit-*``,
             IETF ``RateLimit``), pause every caller of this client (and the limiter's other
             users) until the server says it is safe. On by default.
+        cache: an ``ETagCache`` to make GETs conditional (``If-None-Match`` /
+            ``If-Modified-Since``); a 304 then returns the cached body.
         on_request, on_response: hooks called on every attempt (retries and redirects
             included): ``on_request(request)`` before credentials are added (it may change
             ``request.headers``), ``on_response(request, response)`` after. For metrics,
@@ -142,6 +145,7 @@ class APIClient:
         max_body_bytes: int = MAX_BODY_BYTES,
         idempotency_keys: bool = False,
         adaptive_throttle: bool = True,
+        cache: ETagCache | None = None,
         on_request: RequestHook | Iterable[RequestHook] = (),
         on_response: ResponseHook | Iterable[ResponseHook] = (),
         user_agent: str | None = None,
@@ -163,6 +167,7 @@ class APIClient:
             self.headers.update(headers)
         check_headers(self.headers.items())
         self._sleep = sleep
+        self.cache = cache
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
         limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
         self.throttle = AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
@@ -327,6 +332,21 @@ class APIClient:
         max_body_bytes: int | None,
     ) -> Response:
         """Run one logical call (attempts, redirects, waits) and return the final response."""
+        cache = self.cache
+        if cache is not None:
+            conditional = cache.prepare(request)
+            return cache.resolve(
+                request, self._exchange(conditional, timeout, retries, max_body_bytes)
+            )
+        return self._exchange(request, timeout, retries, max_body_bytes)
+
+    def _exchange(
+        self,
+        request: Request,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+    ) -> Response:
         settings = self._settings
         if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None:
             settings = replace(

@@ -66,7 +66,7 @@ def _items_at(body: Any, key: str | None) -> list[Any]:
     return value
 
 
-_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]*)*)')
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]*)*)")
 
 
 def link_targets(header: str) -> dict[str, str]:
