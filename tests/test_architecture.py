@@ -49,7 +49,15 @@ def test_all_is_sorted_and_matches_the_namespace() -> None:
         assert getattr(apiclient, name) is not None
     public = {n for n in vars(apiclient) if not n.startswith("_")}
     submodules = {"auth", "client", "defaults", "errors", "flow", "models", "policies", "ratelimit"}
-    submodules |= {"redaction", "transports", "testing", "pagination", "cache"}
+    submodules |= {
+        "redaction",
+        "transports",
+        "testing",
+        "pagination",
+        "cache",
+        "multipart",
+        "streaming",
+    }
     assert public - submodules <= set(apiclient.__all__)
 
 

@@ -44,7 +44,8 @@ from apiclient.errors import (
     Unauthorized,
     UnprocessableEntity,
 )
-from apiclient.models import Headers, Request, Response
+from apiclient.models import BodyStream, Headers, Request, Response
+from apiclient.multipart import MultipartBody
 from apiclient.pagination import Paginated
 from apiclient.policies.pagination import (
     Cursor,
@@ -63,6 +64,7 @@ from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.redaction import redact_url
+from apiclient.streaming import StreamedResponse
 from apiclient.transports import MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
@@ -81,6 +83,7 @@ __all__ = [
     "BadRequest",
     "BasicAuth",
     "BearerToken",
+    "BodyStream",
     "ClientError",
     "Conflict",
     "ConnectError",
@@ -101,6 +104,7 @@ __all__ = [
     "LinkHeader",
     "MethodNotAllowed",
     "MockTransport",
+    "MultipartBody",
     "NextPage",
     "NotFound",
     "OffsetLimit",
@@ -125,6 +129,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
+    "StreamedResponse",
     "TLSError",
     "Timeout",
     "Timeouts",

@@ -42,6 +42,7 @@ from apiclient.flow import (
     redact_request,
 )
 from apiclient.models import Headers, Request, Response
+from apiclient.multipart import FileSpec, MultipartBody
 from apiclient.pagination import Paginated
 from apiclient.policies.decoding import decode_body
 from apiclient.policies.pagination import LinkHeader, Paginator
@@ -54,6 +55,7 @@ from apiclient.policies.validation import check_headers, check_method, check_url
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
 from apiclient.ratelimit.base import Limiter
 from apiclient.redaction import redact_url
+from apiclient.streaming import StreamedResponse
 from apiclient.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ class RequestOptions(TypedDict, total=False):
     params: Params | None
     json: Any
     data: Mapping[str, Any] | bytes | str | None
+    files: Mapping[str, FileSpec] | None
     headers: Mapping[str, str] | None
     timeout: TimeoutLike | _Unset
     retries: RetryPolicy | int | _Unset
@@ -251,6 +254,7 @@ class APIClient:
         params: Params | None = None,
         json: Any = None,
         data: Mapping[str, Any] | bytes | str | None = None,
+        files: Mapping[str, FileSpec] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike | _Unset = UNSET,
         retries: RetryPolicy | int | _Unset = UNSET,
@@ -260,19 +264,51 @@ class APIClient:
     ) -> Any:
         """Send ``method path`` and return the decoded body (or the ``Response`` if ``raw``).
 
-        ``json`` sends a JSON body; ``data`` a form (mapping) or raw bytes/str. ``timeout``,
+        ``json`` sends a JSON body; ``data`` a form (mapping) or raw bytes/str; ``files``
+        a ``multipart/form-data`` upload (with ``data`` as its fields), streamed from disk
+        (see ``apiclient.multipart``). ``timeout``,
         ``retries`` and ``max_body_bytes`` override the client's for this call.
         ``idempotency_key`` sets the ``Idempotency-Key`` header, making a POST retryable.
         With ``raw=True`` the final ``Response`` is returned whatever its status; otherwise
         an error status raises and ``_handle_response`` makes the return value.
         """
         url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, idempotency_key)
+        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
         response = self._send(request, timeout, retries, max_body_bytes)
         if raw:
             return response
         self._raise_for_status(response, request)
         return self._handle_response(response)
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+        max_body_bytes: int | None = None,
+    ) -> StreamedResponse:
+        """Send a request and return its response with the body still unread.
+
+        Use it as a context manager; ``iter_bytes()`` or ``save(path, progress=...)`` read
+        the body in bounded memory. An error status raises as usual (with the error body).
+        Redirects, retries, auth and rate limiting apply as for any call. ``timeout.total``
+        bounds the wait for the response's headers; the body is then read at the caller's
+        pace, each read bounded by ``timeout.read``.
+        """
+        url = self._compose_url(path, params)
+        request = self._build_request(method, url, json, data, headers, None)
+        response = self._exchange(request, timeout, retries, max_body_bytes, stream=True)
+        if response.status >= 400:
+            response.data = StreamedResponse(response).read()
+            response.stream = None
+            self._raise_for_status(response, request)
+        return StreamedResponse(response)
 
     def paginate(
         self,
@@ -346,14 +382,16 @@ class APIClient:
         timeout: TimeoutLike | _Unset,
         retries: RetryPolicy | int | _Unset,
         max_body_bytes: int | None,
+        stream: bool = False,
     ) -> Response:
         settings = self._settings
-        if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None:
+        if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None or stream:
             settings = replace(
                 settings,
                 timeout=settings.timeout if timeout is UNSET else Timeouts.coerce(timeout),
                 retry=settings.retry if retries is UNSET else RetryPolicy.coerce(retries),
                 max_body_bytes=max_body_bytes or settings.max_body_bytes,
+                stream=stream,
             )
         return self._drive(exchange(request, settings))
 
@@ -391,12 +429,19 @@ class APIClient:
         data: Mapping[str, Any] | bytes | str | None,
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
+        files: Mapping[str, FileSpec] | None = None,
     ) -> Request:
         method = check_method(method)
         check_url_text(url)
         request_headers = self.headers.copy()
-        body: bytes | None = None
-        if json is not None:
+        body: bytes | MultipartBody | None = None
+        if files is not None:
+            if data is not None and not isinstance(data, Mapping):
+                raise TypeError("with files=, data= must be a mapping of form fields")
+            body = MultipartBody(data, files)
+            request_headers["Content-Type"] = body.content_type
+            request_headers["Content-Length"] = str(len(body))
+        elif json is not None:
             body = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
             request_headers["Content-Type"] = "application/json"
         elif isinstance(data, (bytes, str)):
@@ -436,6 +481,7 @@ class APIClient:
                             effect.request,
                             timeout=effect.timeout,
                             max_body_bytes=effect.max_body_bytes,
+                            stream=effect.stream,
                         )
                     elif type(effect) is Sleep:
                         sleep(effect.seconds)

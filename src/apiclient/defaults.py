@@ -27,9 +27,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_REDIRECTS = 10
 #: Longest ``Location`` accepted (server-supplied URLs are parsed only up to this size).
 MAX_LOCATION_LENGTH = 8192
-#: A redirect body up to this size is read and discarded so the connection can be reused;
-#: a larger or unsized one closes the connection instead.
-MAX_REDIRECT_BODY_DRAIN = 4096
+#: A body nobody will use (a redirect's, or a streamed error before a retry) is read and
+#: discarded up to this size so the connection can be reused; a larger or unsized one closes
+#: the connection instead. Redirect bodies are never decoded.
+MAX_DRAIN_BYTES = 4096
 
 #: Pages one ``paginate`` walks before ``PaginationError`` (pass ``max_pages`` to stop sooner).
 MAX_PAGES = 10_000

@@ -59,6 +59,7 @@ class Send:
     request: Request
     timeout: Timeouts
     max_body_bytes: int
+    stream: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,8 @@ class CallSettings:
     #: Called with each attempt's request before auth is applied, and with its response.
     on_request: tuple[Callable[[Request], object], ...] = ()
     on_response: tuple[Callable[[Request, Response], object], ...] = ()
+    #: Leave the final response's body unread (``response.stream``) for the caller.
+    stream: bool = False
 
 
 def exchange(request: Request, settings: CallSettings) -> Exchange:
@@ -125,7 +128,9 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 hook(request)
             prepared = auth.apply(request) if auth is not None and on_origin else request
             started = clock()
-            response: Response = yield Send(prepared, timeout, settings.max_body_bytes)
+            response: Response = yield Send(
+                prepared, timeout, settings.max_body_bytes, settings.stream
+            )
             for response_hook in settings.on_response:
                 response_hook(request, response)
             response.url = request.url  # as built: no credential the auth put in the query
@@ -145,6 +150,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 raise
         else:
             if follow is not None:
+                response.close()
                 hops += 1
                 on_origin = on_origin and origin_of(follow.url) == origin
                 request = follow
@@ -153,6 +159,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             if delay is None or not _fits(delay, deadline, clock):
                 response.attempts = attempt
                 return response
+            response.close()  # a streamed body we will not read goes back now
         retries_done += 1
         yield Sleep(delay)
 

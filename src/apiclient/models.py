@@ -7,7 +7,7 @@ transports can pass them around (and tests can build them) freely.
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,17 +67,42 @@ class Headers(MutableMapping[str, str]):
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request, ready to go on the wire (the URL already has its query string)."""
+    """One HTTP request, ready to go on the wire (the URL already has its query string).
+
+    ``body`` is bytes, or a re-iterable of byte chunks with a known ``Content-Length``
+    header (a streamed upload), or None.
+    """
 
     method: str
     url: str
     headers: Headers = field(default_factory=Headers)
-    body: bytes | None = None
+    body: bytes | Iterable[bytes] | None = None
 
     def __repr__(self) -> str:
         from apiclient.redaction import redact_url
 
         return f"<Request {self.method} {redact_url(self.url)}>"
+
+
+class BodyStream:
+    """The unread body of a streamed response: iterate for chunks, ``close()`` to release.
+
+    Transports make these; the chunks are decoded (gzip...) and bounded by the call's
+    ``max_body_bytes``. Reading to the end returns the connection to the pool.
+    """
+
+    __slots__ = ("_chunks", "_close")
+
+    def __init__(self, chunks: Iterator[bytes], close: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._close = close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def close(self) -> None:
+        """Release the connection (closing it if the body was not read to the end)."""
+        self._close()
 
 
 class Response:
@@ -88,7 +113,7 @@ class Response:
     ``json()`` and ``text`` decode ``data``.
     """
 
-    __slots__ = ("attempts", "data", "headers", "reason", "status", "url")
+    __slots__ = ("attempts", "data", "headers", "reason", "status", "stream", "url")
 
     def __init__(
         self,
@@ -98,6 +123,7 @@ class Response:
         *,
         reason: str = "",
         url: str = "",
+        stream: BodyStream | None = None,
     ) -> None:
         self.status = status
         self.headers: Mapping[str, str] = (
@@ -109,6 +135,8 @@ class Response:
         self.reason = reason
         self.url = url
         self.attempts = 1
+        #: The unread body when the response was streamed (``data`` is then empty).
+        self.stream = stream
 
     @property
     def content_type(self) -> str:
@@ -134,6 +162,11 @@ class Response:
     def json(self) -> Any:
         """The body parsed as JSON (raises ``ValueError`` on bad JSON)."""
         return jsonlib.loads(self.data)
+
+    def close(self) -> None:
+        """Release a streamed body that will not be read; a no-op otherwise."""
+        if self.stream is not None:
+            self.stream.close()
 
     @property
     def ok(self) -> bool:

@@ -22,11 +22,12 @@ answering, ``delay`` or ``drip`` the body slowly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json as jsonlib
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,13 +38,19 @@ from apiclient.models import Headers
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request as the fake server received it."""
+    """A request as the fake server received it.
+
+    Bodies over the server's ``max_recorded_body`` are not kept: ``body`` is then empty and
+    ``body_size`` / ``body_sha256`` describe what arrived.
+    """
 
     method: str
     target: str
     headers: Headers
     body: bytes
     connection: int
+    body_size: int = 0
+    body_sha256: str = ""
 
     @property
     def path(self) -> str:
@@ -72,6 +79,9 @@ _NO_JSON: Any = object()
 class Reply:
     """What the fake server answers. ``json=`` sets the body and a JSON content type.
 
+    ``chunks`` is a function returning an iterable of byte chunks, for large bodies made as
+    they are sent (with ``Transfer-Encoding: chunked`` unless ``Content-Length`` is set).
+
     Misbehaviours: ``hang`` never answers (until the server stops); ``close`` drops the
     connection without answering; ``close_after`` answers, then closes the connection
     without saying so (like a server's idle timeout); ``delay`` waits before answering;
@@ -87,6 +97,7 @@ class Reply:
     close_after: bool = False
     delay: float = 0.0
     drip: float = 0.0
+    chunks: Callable[[], Iterable[bytes]] | None = None
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         """The body bytes and headers to send (Content-Type filled in for JSON)."""
@@ -109,7 +120,9 @@ class FakeServer:
         routes: Mapping[str, ReplySource] | None = None,
         *,
         tls: ssl.SSLContext | None = None,
+        max_recorded_body: int = 1024 * 1024,
     ) -> None:
+        self.max_recorded_body = max_recorded_body
         self._routes: dict[str, ReplySource] = {}
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -263,15 +276,30 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output clean."""
 
-    def _serve(self) -> None:
+    def _read_body(self) -> tuple[bytes, int, str]:
+        """The request body (kept only if small), its size and its SHA-256."""
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        digest, kept, remaining = hashlib.sha256(), [], length
+        while remaining:
+            chunk = self.rfile.read(min(remaining, 256 * 1024))
+            if not chunk:
+                break
+            digest.update(chunk)
+            remaining -= len(chunk)
+            if length <= self.fake.max_recorded_body:
+                kept.append(chunk)
+        return b"".join(kept), length - remaining, digest.hexdigest()
+
+    def _serve(self) -> None:
+        body, size, sha256 = self._read_body()
         recorded = RecordedRequest(
             method=self.command,
             target=self.path,
             headers=Headers(self.headers.items()),
             body=body,
             connection=id(self.raw_socket),
+            body_size=size,
+            body_sha256=sha256,
         )
         reply = self.fake._reply_for(recorded)
         stopping = self.fake._stopping
@@ -286,15 +314,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response_only(reply.status)
         given = {name.lower() for name in headers}
         defaults = {"Date": self.date_time_string(), "Content-Length": str(len(payload))}
+        if reply.chunks is not None and "content-length" not in given:
+            defaults = {"Date": defaults["Date"], "Transfer-Encoding": "chunked"}
         for name, value in [*headers.items(), *defaults.items()]:
             if name in headers or name.lower() not in given:
                 self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and reply.chunks is not None:
+            self._write_chunks(reply.chunks(), chunked="content-length" not in given)
+        elif self.command != "HEAD":
             self._write_body(payload, reply.drip)
         self.wfile.flush()
         if reply.close_after:
             self.close_connection = True
+
+    def _write_chunks(self, chunks: Iterable[bytes], chunked: bool) -> None:
+        for chunk in chunks:
+            if chunked and chunk:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            elif chunk:
+                self.wfile.write(chunk)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
     def _write_body(self, payload: bytes, drip: float) -> None:
         if not drip:

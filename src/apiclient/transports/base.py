@@ -19,8 +19,14 @@ class Transport(Protocol):
     connection it holds.
     """
 
-    def send(self, request: Request, *, timeout: Timeouts, max_body_bytes: int) -> Response:
-        """Perform one exchange, honouring the per-phase ``timeout`` and its ``total``."""
+    def send(
+        self, request: Request, *, timeout: Timeouts, max_body_bytes: int, stream: bool = False
+    ) -> Response:
+        """Perform one exchange, honouring the per-phase ``timeout`` and its ``total``.
+
+        With ``stream``, return once the headers are in: the body is left unread in
+        ``response.stream`` (bounded by ``max_body_bytes`` as it is read).
+        """
         ...
 
     def close(self) -> None:

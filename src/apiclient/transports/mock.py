@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 
 from apiclient.errors import ResponseTooLarge
-from apiclient.models import Request, Response
+from apiclient.models import BodyStream, Request, Response
 from apiclient.policies.timeouts import Timeouts
 
 Handler = Callable[[Request], Response]
@@ -30,7 +30,9 @@ class MockTransport:
         self.requests: list[Request] = []
         self.closed = False
 
-    def send(self, request: Request, *, timeout: Timeouts, max_body_bytes: int) -> Response:
+    def send(
+        self, request: Request, *, timeout: Timeouts, max_body_bytes: int, stream: bool = False
+    ) -> Response:
         """Record ``request`` and return the handler's response."""
         with self._lock:
             self.requests.append(request)
@@ -39,8 +41,15 @@ class MockTransport:
             raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
         if not response.url:
             response.url = request.url
+        if stream and response.stream is None:
+            response.stream = BodyStream(iter((response.data,) if response.data else ()), _noop)
+            response.data = b""
         return response
 
     def close(self) -> None:
         """Mark the transport closed."""
         self.closed = True
+
+
+def _noop() -> None:
+    """Nothing to release."""

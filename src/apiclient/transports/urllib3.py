@@ -9,10 +9,12 @@ apiclient error whose text carries no URL.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import ssl
 import time
+from collections.abc import Generator, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -22,8 +24,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from apiclient.defaults import (
     MAX_BODY_BYTES,
+    MAX_DRAIN_BYTES,
     MAX_POOLS,
-    MAX_REDIRECT_BODY_DRAIN,
     POOL_MAXSIZE,
     READ_CHUNK_BYTES,
 )
@@ -38,7 +40,7 @@ from apiclient.errors import (
     ResponseTooLarge,
     TLSError,
 )
-from apiclient.models import Request, Response
+from apiclient.models import BodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.redaction import redact_url
@@ -89,9 +91,14 @@ class Urllib3Transport:
             }
 
     def send(
-        self, request: Request, *, timeout: Timeouts, max_body_bytes: int = MAX_BODY_BYTES
+        self,
+        request: Request,
+        *,
+        timeout: Timeouts,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        stream: bool = False,
     ) -> Response:
-        """Perform one exchange and read the whole (bounded) body."""
+        """Perform one exchange and read the whole (bounded) body, or leave it to stream."""
         scheme, host, port, target = _split_url(request.url)
         try:
             pool = self._manager.connection_from_host(host, port, scheme)
@@ -110,13 +117,17 @@ class Urllib3Transport:
             )
         except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
             raise _translate(exc, sending=True) from None
-        try:
-            data = _read_body(raw, timeout, max_body_bytes)
-        except BaseException as exc:
-            _discard(raw)
-            if isinstance(exc, (u3.HTTPError, OSError, http.client.HTTPException)):
-                raise _translate(exc, sending=False) from None
-            raise
+        if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
+            _skip_redirect_body(raw)
+            return Response(raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url)
+        if stream:
+            chunks = _chunks(raw, None, timeout.read, max_body_bytes)
+            body = BodyStream(chunks, lambda: _finish(raw, chunks))
+            return Response(
+                raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url, stream=body
+            )
+        deadline = None if timeout.total is None else time.monotonic() + timeout.total
+        data = b"".join(_chunks(raw, deadline, timeout.read, max_body_bytes))
         return Response(raw.status, raw.headers, data, reason=raw.reason or "", url=request.url)
 
     def close(self) -> None:
@@ -166,38 +177,59 @@ def _urllib3_timeout(connect: float | None, read: float | None) -> urllib3.Timeo
     return urllib3.Timeout(connect=connect, read=read)
 
 
-def _read_body(raw: urllib3.BaseHTTPResponse, timeout: Timeouts, max_body_bytes: int) -> bytes:
-    if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
-        _skip_redirect_body(raw)
-        return b""
-    expected = raw.length_remaining
-    if (
-        expected is not None
-        and expected > max_body_bytes
-        and not raw.headers.get("content-encoding")
-    ):
-        raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
-    deadline = None if timeout.total is None else time.monotonic() + timeout.total
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        if deadline is not None:
-            _narrow_read_timeout(raw, deadline, timeout.read)
-        chunk = raw.read1(READ_CHUNK_BYTES)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > max_body_bytes:
-            raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
-        chunks.append(chunk)
+def _chunks(
+    raw: urllib3.BaseHTTPResponse,
+    deadline: float | None,
+    read_timeout: float | None,
+    max_body_bytes: int,
+) -> Iterator[bytes]:
+    """Yield the decoded body in bounded steps; enforce the deadline and the size cap.
+
+    Any failure closes the connection (its state is unknown) and is translated; reading to
+    the end returns the connection to the pool.
+    """
+    try:
+        expected = raw.length_remaining
+        encoded = raw.headers.get("content-encoding")
+        if expected is not None and expected > max_body_bytes and not encoded:
+            raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
+        size = 0
+        while True:
+            if deadline is not None:
+                _narrow_read_timeout(raw, deadline, read_timeout)
+            chunk = raw.read1(READ_CHUNK_BYTES)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_body_bytes:
+                raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
+            yield chunk
+    except BaseException as exc:
+        _discard(raw)
+        if isinstance(exc, (u3.HTTPError, OSError, http.client.HTTPException)):
+            raise _translate(exc, sending=False) from None
+        raise
     raw.release_conn()
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _finish(raw: urllib3.BaseHTTPResponse, chunks: Iterator[bytes]) -> None:
+    """Close a streamed body: drain a small rest to keep the connection, else drop it."""
+    if raw.connection is not None:  # still holding the connection: not fully read
+        remaining = raw.length_remaining
+        if remaining is not None and remaining <= MAX_DRAIN_BYTES:
+            with contextlib.suppress(APIError):
+                for _ in chunks:  # reading to the end releases the connection
+                    pass
+        else:
+            _discard(raw)
+    if isinstance(chunks, Generator):
+        chunks.close()
 
 
 def _skip_redirect_body(raw: urllib3.BaseHTTPResponse) -> None:
     """Never decode a redirect body; read a small sized one to keep the connection."""
     length = raw.length_remaining
-    if length is not None and length <= MAX_REDIRECT_BODY_DRAIN:
+    if length is not None and length <= MAX_DRAIN_BYTES:
         raw.read(decode_content=False)
         raw.release_conn()
     else:

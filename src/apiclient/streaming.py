@@ -1,0 +1,95 @@
+"""Streaming downloads: read a large body in chunks, or save it to a file, in bounded memory.
+
+    with api.stream("GET", "/exports/2026.csv") as download:
+        download.save("2026.csv", progress=lambda done, total: print(done, total))
+
+The body is decoded (gzip, deflate...) as it is read, and ``max_body_bytes`` applies to the
+decoded size, so a compression bomb stops there. ``save`` writes to a temporary file beside
+the target and renames it into place only when the whole body has arrived, so a failed
+download never leaves a truncated file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+from apiclient.models import Response
+
+Progress = Callable[[int, "int | None"], object]
+
+
+class StreamedResponse:
+    """A response whose body has not been read yet. Use it as a context manager."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.status = response.status
+        self.headers: Mapping[str, str] = response.headers
+        self.url = response.url
+        self.reason = response.reason
+
+    @property
+    def expected_size(self) -> int | None:
+        """``Content-Length`` when the server sent one and the body is not encoded."""
+        length = self.headers.get("content-length")
+        if length is None or not length.isdigit() or self.headers.get("content-encoding"):
+            return None
+        return int(length)
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """Yield the decoded body in chunks as they arrive."""
+        if self.response.stream is None:
+            if self.response.data:
+                yield self.response.data
+            return
+        yield from self.response.stream
+
+    def read(self) -> bytes:
+        """The whole body at once (it must fit under ``max_body_bytes``)."""
+        return b"".join(self.iter_bytes())
+
+    def save(
+        self, target: str | os.PathLike[str] | IO[bytes], progress: Progress | None = None
+    ) -> int:
+        """Write the body to a path (atomically) or a binary file; return the bytes written.
+
+        ``progress(done, total)`` is called after each chunk; ``total`` is None when unknown.
+        """
+        if not isinstance(target, (str, os.PathLike)):
+            return self._copy(target, progress)
+        path = Path(target)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                written = self._copy(file, progress)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return written
+
+    def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
+        written, total = 0, self.expected_size
+        for chunk in self.iter_bytes():
+            file.write(chunk)
+            written += len(chunk)
+            if progress is not None:
+                progress(written, total)
+        return written
+
+    def close(self) -> None:
+        """Release the connection (closing it if the body was not read to the end)."""
+        self.response.close()
+
+    def __enter__(self) -> StreamedResponse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<StreamedResponse [{self.status}]>"
