@@ -20,6 +20,8 @@ from apiclient import (
     Timeout,
     TooManyRequests,
 )
+from apiclient.pagination import Paginated
+from apiclient.policies.pagination import PageNumber
 from apiclient.testing import FakeServer, RecordedRequest, Reply
 
 ITEMS = [{"id": n, "name": f"widget-{n}"} for n in range(1, 101)]
@@ -28,7 +30,7 @@ ITEMS = [{"id": n, "name": f"widget-{n}"} for n in range(1, 101)]
 def page_of_widgets(request: RecordedRequest) -> Reply:
     page, per_page = int(request.args.get("page", 1)), int(request.args.get("per_page", 20))
     chunk = ITEMS[(page - 1) * per_page : page * per_page]
-    return Reply(json={"page": page, "items": chunk, "has_more": page * per_page < len(ITEMS)})
+    return Reply(json={"page": page, "items": chunk, "total": len(ITEMS)})
 
 
 def fake_acme() -> FakeServer:
@@ -56,8 +58,9 @@ class AcmeAPI(APIClient_SharedSecret):
     def hello(self) -> Any:
         return self.call("/hello")
 
-    def widgets(self, page: int, per_page: int = 20) -> Any:
-        return self.call("/widgets", page=page, per_page=per_page)
+    def widgets(self, per_page: int = 20) -> Paginated:
+        paginator = PageNumber(items_key="items", per_page=per_page, total_key="total")
+        return self.paginate("/widgets", paginator=paginator)
 
 
 BOLD, PLAIN = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
@@ -81,14 +84,10 @@ def main() -> int:
         print("  api.hello() ->", api.hello())
 
         step("2. Fetch every widget, page by page, under a 20-per-second rate limit")
-        widgets, page = [], 1
-        while True:
-            body = api.widgets(page)
-            widgets += body["items"]
-            print(f"  page {page}: {len(body['items'])} widgets")
-            if not body["has_more"]:
-                break
-            page += 1
+        widgets = []
+        for page in api.widgets().pages():
+            widgets += page.body["items"]
+            print(f"  page {page.number}: {len(page.body['items'])} widgets")
         print(f"  {len(widgets)} widgets; TCP connections so far: {server.connections_opened}")
 
         step("3. Survive two 503s (idempotent GET, backoff with jitter)")
