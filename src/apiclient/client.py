@@ -30,17 +30,9 @@ from apiclient.defaults import (
     SAFE_HEADERS,
     SAFE_QUERY_PARAMS,
 )
+from apiclient.effects import Acquire, Send, Sleep, SupportsAcquire, Wait
 from apiclient.errors import APIError, DecodeError, PaginationError, error_class_for
-from apiclient.flow import (
-    Acquire,
-    CallSettings,
-    Exchange,
-    Send,
-    Sleep,
-    SupportsAcquire,
-    exchange,
-    redact_request,
-)
+from apiclient.flow import CallSettings, Exchange, exchange, redact_request
 from apiclient.models import Headers, Request, Response
 from apiclient.multipart import FileSpec, MultipartBody
 from apiclient.pagination import Paginated
@@ -487,6 +479,8 @@ class APIClient:
                         sleep(effect.seconds)
                     elif type(effect) is Acquire:
                         _acquire(effect)
+                    elif type(effect) is Wait:
+                        value = effect.event.wait(effect.timeout)
                 except APIError as exc:
                     error = exc
         finally:

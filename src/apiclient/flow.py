@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from apiclient.auth.base import Auth
+from apiclient.effects import Acquire, Effect, Send, Sleep, SupportsAcquire
 from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.redirects import RedirectPolicy
@@ -30,14 +31,6 @@ from apiclient.policies.urls import origin_of
 from apiclient.redaction import redact_headers, redact_url
 
 log = logging.getLogger("apiclient")
-
-
-class SupportsAcquire(Protocol):
-    """Anything with ``acquire()``, like the seed's ``rate_limit_lock``."""
-
-    def acquire(self) -> Any:
-        """Block until the caller may proceed."""
-        ...
 
 
 class Throttle(Protocol):
@@ -52,32 +45,6 @@ class Throttle(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Effect: send ``request`` and resume with its ``Response`` (or throw the error)."""
-
-    request: Request
-    timeout: Timeouts
-    max_body_bytes: int
-    stream: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """Effect: wait ``seconds``, then resume with None."""
-
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Acquire:
-    """Effect: acquire ``limiter`` (within ``timeout`` seconds if not None), resume with None."""
-
-    limiter: SupportsAcquire
-    timeout: float | None
-
-
-Effect = Send | Sleep | Acquire
 Exchange = Generator[Effect, Any, Response]
 
 
@@ -110,7 +77,8 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
     origin = settings.auth_origin or origin_of(request.url)
     credential_params = auth.credential_params if auth is not None else frozenset()
     on_origin = origin_of(request.url) == origin
-    attempt, retries_done, hops = 0, 0, 0
+    attempt, retries_done, hops, reauthorized = 0, 0, 0, False
+    prepare = _prepare_of(auth) if auth is not None else None
     debug = log.isEnabledFor(logging.DEBUG)
     while True:
         attempt += 1
@@ -126,7 +94,9 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             timeout = settings.timeout.within(_remaining(deadline, clock))
             for hook in settings.on_request:
                 hook(request)
-            prepared = auth.apply(request) if auth is not None and on_origin else request
+            prepared = (
+                (yield from prepare(request)) if prepare is not None and on_origin else request
+            )
             started = clock()
             response: Response = yield Send(
                 prepared, timeout, settings.max_body_bytes, settings.stream
@@ -138,6 +108,11 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 throttle.observe(response)
             if debug:
                 _log_attempt(request, settings, response.status, clock() - started, attempt)
+            if response.status == 401 and prepare is not None and on_origin and not reauthorized:
+                reauthorized = True
+                if (yield from _on_unauthorized(auth, prepared, response)):
+                    response.close()
+                    continue  # refreshed once: send the same request again
             follow = settings.redirect.next_request(request, response, hops, credential_params)
         except APIError as error:
             _annotate(error, request, settings, attempt)
@@ -162,6 +137,28 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             response.close()  # a streamed body we will not read goes back now
         retries_done += 1
         yield Sleep(delay)
+
+
+def _prepare_of(auth: Auth) -> Callable[[Request], Generator[Effect, Any, Request]]:
+    """The auth's ``prepare`` generator, or one made from a plain ``apply``."""
+    prepare = getattr(auth, "prepare", None)
+    if prepare is not None:
+        return prepare  # type: ignore[no-any-return]
+
+    def from_apply(request: Request) -> Generator[Effect, Any, Request]:
+        return auth.apply(request)
+        yield  # pragma: no cover - makes this a generator
+
+    return from_apply
+
+
+def _on_unauthorized(
+    auth: Auth | None, request: Request, response: Response
+) -> Generator[Effect, Any, bool]:
+    handler = getattr(auth, "on_unauthorized", None)
+    if handler is None:
+        return False
+    return (yield from handler(request, response))  # type: ignore[no-any-return]
 
 
 def _remaining(deadline: float | None, clock: Callable[[], float]) -> float | None:

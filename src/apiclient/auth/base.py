@@ -1,17 +1,28 @@
 """The auth protocol, and a base class with the helpers every auth object needs.
 
-The client calls ``apply`` on every attempt whose URL is on the client's own origin, and
-never on another origin: a redirect or a link elsewhere goes without credentials (rule R1).
+The client authorises every attempt whose URL is on the client's own origin, and never one
+on another origin: a redirect or a link elsewhere goes without credentials (rule R1).
+
+Simple auth objects implement ``apply``. Auth that needs I/O (fetching or refreshing a
+token) implements the generator methods of ``AuthBase`` instead: ``prepare`` may yield
+effects (``Send`` a token request, ``Wait`` for another caller's refresh) before returning
+the authorised request, and ``on_unauthorized`` may refresh after a 401 and return True to
+have the request sent once more. The loop drives them with ``yield from``, so the same
+code serves the sync and the async client.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Generator
+from typing import Any, Protocol, runtime_checkable
 
 from apiclient.defaults import REDACTED
-from apiclient.models import Request
+from apiclient.effects import Effect
+from apiclient.models import Request, Response
 from apiclient.policies.urls import add_query, encode_params
 from apiclient.policies.validation import check_header
+
+AuthFlow = Generator[Effect, Any, Request]
 
 
 @runtime_checkable
@@ -34,6 +45,16 @@ class AuthBase:
     def apply(self, request: Request) -> Request:
         """Return ``request`` with credentials added."""
         raise NotImplementedError
+
+    def prepare(self, request: Request) -> AuthFlow:
+        """Yield any effects needed (none by default), then return the authorised request."""
+        return self.apply(request)
+        yield  # a generator, so subclasses can yield effects
+
+    def on_unauthorized(self, request: Request, response: Response) -> Generator[Effect, Any, bool]:
+        """After a 401 to ``request``: refresh if possible; True to send it once more."""
+        return False
+        yield  # a generator, so subclasses can yield effects
 
     @staticmethod
     def with_header(request: Request, name: str, value: str) -> Request:

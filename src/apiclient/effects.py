@@ -1,0 +1,65 @@
+"""The effects the request loop (and auth flows) ask a driver to perform.
+
+The loop and auth objects never do I/O themselves: they yield one of these and the sync or
+async driver performs it, resuming them with the result (or throwing the error in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from apiclient.models import Request
+from apiclient.policies.timeouts import Timeouts
+
+
+class SupportsAcquire(Protocol):
+    """Anything with ``acquire()``, like the seed's ``rate_limit_lock``."""
+
+    def acquire(self) -> Any:
+        """Block until the caller may proceed."""
+        ...
+
+
+class Waitable(Protocol):
+    """An event another caller sets (a ``threading.Event``)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until set or ``timeout``; return whether it was set."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send ``request`` and resume with its ``Response`` (or throw the error in)."""
+
+    request: Request
+    timeout: Timeouts
+    max_body_bytes: int
+    stream: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds``, then resume with None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Acquire:
+    """Acquire ``limiter`` (within ``timeout`` seconds if not None), resume with None."""
+
+    limiter: SupportsAcquire
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Wait until ``event`` is set (another caller's token refresh), resume with a bool."""
+
+    event: Waitable
+    timeout: float | None
+
+
+Effect = Send | Sleep | Acquire | Wait
