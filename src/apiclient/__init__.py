@@ -12,6 +12,7 @@ from apiclient.cache import ETagCache
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
 from apiclient.errors import (
     APIError,
+    AuthError,
     BadGateway,
     BadRequest,
     ClientError,
@@ -68,6 +69,9 @@ from apiclient.streaming import StreamedResponse
 from apiclient.transports import MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
+    from apiclient.auth.authorization_code import OAuth2AuthorizationCode
+    from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
+    from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
     from apiclient.ratelimit.redis import RedisRateLimiter
     from apiclient.transports.urllib3 import Urllib3Transport
 
@@ -79,6 +83,7 @@ __all__ = [
     "AdaptiveThrottle",
     "Auth",
     "AuthBase",
+    "AuthError",
     "BadGateway",
     "BadRequest",
     "BasicAuth",
@@ -107,6 +112,11 @@ __all__ = [
     "MultipartBody",
     "NextPage",
     "NotFound",
+    "OAuth1",
+    "OAuth1Flow",
+    "OAuth2AuthorizationCode",
+    "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
     "OffsetLimit",
     "Page",
     "PageNumber",
@@ -156,4 +166,8 @@ def __getattr__(name: str) -> object:
         from apiclient.ratelimit.redis import RedisRateLimiter
 
         return RedisRateLimiter
+    if name.startswith("OAuth"):
+        from apiclient import auth
+
+        return getattr(auth, name)
     raise AttributeError(f"module 'apiclient' has no attribute {name!r}")

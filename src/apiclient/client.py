@@ -17,6 +17,7 @@ from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
+from apiclient import driver
 from apiclient._version import __version__
 from apiclient.auth.base import Auth
 from apiclient.auth.keys import APIKey
@@ -30,8 +31,8 @@ from apiclient.defaults import (
     SAFE_HEADERS,
     SAFE_QUERY_PARAMS,
 )
-from apiclient.effects import Acquire, Send, Sleep, SupportsAcquire, Wait
-from apiclient.errors import APIError, DecodeError, PaginationError, error_class_for
+from apiclient.effects import SupportsAcquire
+from apiclient.errors import DecodeError, PaginationError, error_class_for
 from apiclient.flow import CallSettings, Exchange, exchange, redact_request
 from apiclient.models import Headers, Request, Response
 from apiclient.multipart import FileSpec, MultipartBody
@@ -456,35 +457,7 @@ class APIClient:
 
     def _drive(self, flow: Exchange) -> Response:
         """Perform the loop's effects with real I/O until it returns the final response."""
-        transport, sleep = self.transport, self._sleep
-        value: Any = None
-        error: APIError | None = None
-        try:
-            while True:
-                try:
-                    effect = flow.send(value) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    result: Response = stop.value
-                    return result
-                value = error = None
-                try:
-                    if type(effect) is Send:
-                        value = transport.send(
-                            effect.request,
-                            timeout=effect.timeout,
-                            max_body_bytes=effect.max_body_bytes,
-                            stream=effect.stream,
-                        )
-                    elif type(effect) is Sleep:
-                        sleep(effect.seconds)
-                    elif type(effect) is Acquire:
-                        _acquire(effect)
-                    elif type(effect) is Wait:
-                        value = effect.event.wait(effect.timeout)
-                except APIError as exc:
-                    error = exc
-        finally:
-            flow.close()
+        return driver.run(flow, self.transport, self._sleep)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -505,14 +478,6 @@ class APIClient:
 
 def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:
     return (hooks,) if callable(hooks) else tuple(hooks)
-
-
-def _acquire(effect: Acquire) -> None:
-    limiter = effect.limiter
-    if effect.timeout is not None and isinstance(limiter, Limiter):
-        limiter.acquire(timeout=effect.timeout)  # a grant later than the deadline raises now
-    else:
-        limiter.acquire()
 
 
 class APIClient_SharedSecret(APIClient):

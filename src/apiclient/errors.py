@@ -16,6 +16,7 @@
      +-- PaginationError        a next-page link to another origin, or a runaway walk
      +-- ResponseTooLarge       the body passed ``max_body_bytes``
      +-- DecodeError            the body does not parse as its content type says
+     +-- AuthError              a token could not be fetched or refreshed
      +-- RateExceededError      a rate limiter would not grant within the time allowed
      +-- RateLimiterUnavailable the shared limiter's Redis could not be reached
 
@@ -249,6 +250,18 @@ class DecodeError(APIError):
         super().__init__(f"{message}: {snippet!r}" if snippet else message, request=request)
         self.status = status
         self.snippet = snippet
+
+
+class AuthError(APIError):
+    """Credentials could not be obtained: a token endpoint refused or failed.
+
+    ``error`` is the OAuth error code when the server gave one (``invalid_grant``...).
+    """
+
+    def __init__(self, message: str, *, error: str | None = None, status: int = 0) -> None:
+        super().__init__(message)
+        self.error = error
+        self.status = status
 
 
 class RateExceededError(APIError):

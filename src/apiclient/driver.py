@@ -1,0 +1,62 @@
+"""The sync driver: performs the effects a flow yields, with real I/O, until it returns.
+
+Used by ``APIClient`` for every call and by helpers that run a flow on their own (an OAuth
+token exchange). The async client has the same few lines with ``await``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from apiclient.effects import Acquire, Effect, Send, Sleep, Wait
+from apiclient.errors import APIError
+from apiclient.ratelimit.base import Limiter
+from apiclient.transports.base import Transport
+
+T = TypeVar("T")
+
+
+def run(
+    flow: Generator[Effect, Any, T],
+    transport: Transport,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Drive ``flow`` to its return value; apiclient errors are thrown back into it."""
+    value: Any = None
+    error: APIError | None = None
+    try:
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = error = None
+            try:
+                if type(effect) is Send:
+                    value = transport.send(
+                        effect.request,
+                        timeout=effect.timeout,
+                        max_body_bytes=effect.max_body_bytes,
+                        stream=effect.stream,
+                    )
+                elif type(effect) is Sleep:
+                    sleep(effect.seconds)
+                elif type(effect) is Acquire:
+                    _acquire(effect)
+                elif type(effect) is Wait:
+                    value = effect.event.wait(effect.timeout)
+            except APIError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+def _acquire(effect: Acquire) -> None:
+    limiter = effect.limiter
+    if effect.timeout is not None and isinstance(limiter, Limiter):
+        limiter.acquire(timeout=effect.timeout)  # a grant later than the deadline raises now
+    else:
+        limiter.acquire()
