@@ -84,11 +84,22 @@ def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def tls_server(ca: trustme.CA) -> Iterator[FakeServer]:
+def _tls_context(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    with FakeServer(tls=context) as fake:
+    return context
+
+
+@pytest.fixture
+def tls_server(ca: trustme.CA) -> Iterator[FakeServer]:
+    with FakeServer(tls=_tls_context(ca)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def other_tls_server(ca: trustme.CA) -> Iterator[FakeServer]:
+    """A second https origin (another port)."""
+    with FakeServer(tls=_tls_context(ca)) as fake:
         yield fake
 
 

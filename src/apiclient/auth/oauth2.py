@@ -256,9 +256,17 @@ class OAuth2ClientCredentials(OAuth2Bearer):
 
     def _fetch(self, stale: Token | None) -> Generator[Effect, Any, Token]:
         oauth2, _ = _oauthlib()
-        body = oauth2.BackendApplicationClient(self.endpoint.client_id)
-        params = {"scope": self.scope} if self.scope else {}
-        request = self.endpoint.request(params, body.prepare_request_body)
+        client = oauth2.BackendApplicationClient(self.endpoint.client_id)
+
+        def build(**extra: Any) -> str:
+            # oauthlib adds client_id itself, and only when told to include it.
+            include = extra.pop("client_id", None) is not None
+            body: str = client.prepare_request_body(
+                scope=self.scope, include_client_id=include, **extra
+            )
+            return body
+
+        request = self.endpoint.request({}, build)
         return (yield from self.endpoint.exchange(request, self._clock))
 
 

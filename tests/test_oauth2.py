@@ -1,0 +1,353 @@
+"""OAuth 2 through APIClient(auth=...) against a real oauthlib authorization server (TLS)."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+
+from apiclient import (
+    APIClient,
+    AuthError,
+    OAuth2AuthorizationCode,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+)
+from apiclient.testing import FakeServer, Reply
+
+from .oauth_server import REDIRECT_URI, AuthorizationServer, RegisteredClient, WallClock
+
+SECRETS = ("svc-s3cret", "app-s3cret")
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+def oauth(tls_server: FakeServer, wall: WallClock) -> AuthorizationServer:
+    clients = [
+        RegisteredClient("service", "svc-s3cret"),
+        RegisteredClient("app", "app-s3cret"),
+        RegisteredClient("spa", None),
+    ]
+    return AuthorizationServer(tls_server, clients, wall)
+
+
+@pytest.fixture
+def api_for(tls_server: FakeServer, ca_file: Path) -> Iterator[Any]:
+    made: list[APIClient] = []
+
+    def build(auth: Any, **kwargs: Any) -> APIClient:
+        client = APIClient(base_url=tls_server.url, ca_certs=str(ca_file), auth=auth, **kwargs)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        client.close()
+
+
+def tokens_for(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> dict[str, Any]:
+    """Get a refreshable token the way an app does: through the authorization code flow."""
+    flow = OAuth2AuthorizationCode(
+        oauth.authorize_url,
+        oauth.token_url,
+        "app",
+        "app-s3cret",
+        redirect_uri=REDIRECT_URI,
+        scope="read",
+        clock=wall,
+    )
+    api = api_for(None)
+    location = authorize_in_browser(api, flow.authorization_url())
+    auth = flow.fetch_token(location, transport=api.transport)
+    return dict(auth.token or {})
+
+
+def authorize_in_browser(api: APIClient, url: str) -> str:
+    """What the user's browser does: open the authorization URL, hand the redirect to the app."""
+    assert url.startswith(api.base_url)
+    ca_certs = api.transport._manager.connection_pool_kw["ca_certs"]  # type: ignore[attr-defined]
+    browser = urllib3.PoolManager(ca_certs=ca_certs)
+    response = browser.request("GET", url, redirect=False)
+    assert response.status == 302
+    return str(response.headers["Location"])
+
+
+def test_client_credentials_fetches_once_and_reuses(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = OAuth2ClientCredentials(
+        oauth.token_url, "service", "svc-s3cret", scope="read", clock=wall
+    )
+    api = api_for(auth)
+    assert api.get("/api/me") == {"user": None, "client": "service"}
+    assert api.get("/api/me")["client"] == "service"
+    assert oauth.store.token_requests == ["client_credentials"]
+
+
+def test_client_credentials_renews_before_expiry(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    oauth.expires_in = 60
+    auth = OAuth2ClientCredentials(oauth.token_url, "service", "svc-s3cret", clock=wall, leeway=30)
+    api = api_for(auth)
+    api.get("/api/me")
+    wall.now += 31  # inside the 30 s leeway: renewed before the request, no 401 seen
+    api.get("/api/me")
+    assert oauth.store.token_requests == ["client_credentials", "client_credentials"]
+    assert [r.path for r in oauth.fake.requests].count("/api/me") == 2
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_token_endpoint_client_authentication(
+    method: str, oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = OAuth2ClientCredentials(
+        oauth.token_url, "service", "svc-s3cret", auth_method=method, clock=wall
+    )
+    assert api_for(auth).get("/api/me")["client"] == "service"
+    token_request = oauth.fake.requests_to("/token")[0]
+    assert ("Authorization" in token_request.headers) == (method == "client_secret_basic")
+
+
+def test_wrong_client_secret_is_a_typed_error(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = OAuth2ClientCredentials(oauth.token_url, "service", "wrong", clock=wall)
+    with pytest.raises(AuthError) as caught:
+        api_for(auth).get("/api/me")
+    assert caught.value.error == "invalid_client"
+    assert oauth.fake.requests_to("/api/me") == []
+
+
+def test_authorization_code_with_pkce(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    saved: list[dict[str, Any]] = []
+    flow = OAuth2AuthorizationCode(
+        oauth.authorize_url,
+        oauth.token_url,
+        "app",
+        "app-s3cret",
+        redirect_uri=REDIRECT_URI,
+        scope="read",
+        on_token=saved.append,
+        clock=wall,
+    )
+    url = flow.authorization_url()
+    assert "code_challenge_method=S256" in url and "state=" in url
+    api = api_for(None)
+    auth = flow.fetch_token(authorize_in_browser(api, url), transport=api.transport)
+    assert isinstance(auth, OAuth2RefreshToken) and saved and saved[0]["refresh_token"]
+    assert api_for(auth).get("/api/me") == {"user": "alice", "client": "app"}
+
+
+def test_a_wrong_or_replayed_state_is_refused(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    flow = OAuth2AuthorizationCode(
+        oauth.authorize_url,
+        oauth.token_url,
+        "app",
+        "app-s3cret",
+        redirect_uri=REDIRECT_URI,
+        clock=wall,
+    )
+    api = api_for(None)
+    location = authorize_in_browser(api, flow.authorization_url())
+    forged = location.replace("state=", "state=x")
+    with pytest.raises(AuthError, match="state"):
+        flow.fetch_token(forged, transport=api.transport)
+    flow.fetch_token(location, transport=api.transport)
+    with pytest.raises(AuthError, match="state"):
+        flow.fetch_token(location, transport=api.transport)  # single use
+    assert oauth.store.token_requests == ["authorization_code"]
+
+
+def test_public_client_with_pkce_only(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    flow = OAuth2AuthorizationCode(
+        oauth.authorize_url, oauth.token_url, "spa", redirect_uri=REDIRECT_URI, clock=wall
+    )
+    api = api_for(None)
+    auth = flow.fetch_token(
+        authorize_in_browser(api, flow.authorization_url()), transport=api.transport
+    )
+    assert api_for(auth).get("/api/me")["client"] == "spa"
+
+
+def refreshable(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock, **kwargs: Any
+) -> OAuth2RefreshToken:
+    token = tokens_for(oauth, api_for, wall)
+    oauth.store.token_requests.clear()
+    return OAuth2RefreshToken(
+        oauth.token_url,
+        "app",
+        "app-s3cret",
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        expires_at=token["expires_at"],
+        clock=wall,
+        **kwargs,
+    )
+
+
+def test_refresh_before_expiry(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> None:
+    auth = refreshable(oauth, api_for, wall)
+    api = api_for(auth)
+    api.get("/api/me")
+    wall.now += 600  # expired by the client's clock: refreshed before sending
+    assert api.get("/api/me")["user"] == "alice"
+    assert oauth.store.token_requests == ["refresh_token"]
+
+
+def test_refresh_once_on_401_then_retry(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = refreshable(oauth, api_for, wall)
+    api = api_for(auth)
+    oauth.revoke_access_tokens()  # the server stops accepting a token the client thinks valid
+    assert api.get("/api/me")["user"] == "alice"
+    assert oauth.store.token_requests == ["refresh_token"]
+    assert len(oauth.fake.requests_to("/api/me")) == 2  # the 401, then the retry
+
+
+def test_a_401_after_refreshing_is_raised_not_looped(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    from apiclient import Unauthorized
+
+    auth = refreshable(oauth, api_for, wall)
+    oauth.fake.add("GET /api/forbidden-forever", Reply(401))
+    with pytest.raises(Unauthorized):
+        api_for(auth).get("/api/forbidden-forever")
+    assert oauth.store.token_requests == ["refresh_token"]  # refreshed once, then gave up
+
+
+def test_rotation_is_reported_to_on_token_before_use(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    saved: list[dict[str, Any]] = []
+    auth = refreshable(oauth, api_for, wall, on_token=saved.append)
+    old_refresh = auth.token["refresh_token"] if auth.token else None
+    wall.now += 600
+    api_for(auth).get("/api/me")
+    assert len(saved) == 1 and saved[0]["refresh_token"] != old_refresh
+    assert auth.token is not None and auth.token["refresh_token"] == saved[0]["refresh_token"]
+    assert old_refresh not in oauth.store.refresh  # the server rotated it out
+
+
+def test_a_failing_on_token_fails_the_request_and_keeps_the_old_token(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    def refuse(token: dict[str, Any]) -> None:
+        raise OSError("disk full")
+
+    auth = refreshable(oauth, api_for, wall, on_token=refuse)
+    before = auth.token
+    wall.now += 600
+    with pytest.raises(OSError, match="disk full"):
+        api_for(auth).get("/api/me")
+    assert auth.token == before
+    assert oauth.fake.requests_to("/api/me") == []
+
+
+def test_twenty_threads_share_one_refresh(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = refreshable(oauth, api_for, wall)
+    api = api_for(auth, pool_maxsize=20)
+    wall.now += 600
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda _: api.get("/api/me")["user"], range(20)))
+    assert results == ["alice"] * 20
+    assert oauth.store.token_requests == ["refresh_token"]
+
+
+def test_a_revoked_refresh_token_fails_every_waiter_with_auth_error(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+) -> None:
+    auth = refreshable(oauth, api_for, wall)
+    api = api_for(auth, pool_maxsize=20)
+    oauth.revoke_refresh_tokens()
+    wall.now += 600
+
+    def call(_: int) -> str:
+        try:
+            api.get("/api/me")
+        except AuthError as error:
+            return error.error or "auth-error"
+        return "ok"
+
+    before = len(oauth.fake.requests_to("/token"))
+    with ThreadPoolExecutor(20) as pool:
+        outcomes = list(pool.map(call, range(20)))
+    assert set(outcomes) <= {"invalid_grant", "auth-error"} and "invalid_grant" in outcomes
+    # Nobody hangs, nobody gets through; waves of waiters share each failed attempt.
+    assert 1 <= len(oauth.fake.requests_to("/token")) - before <= 20
+    assert oauth.fake.requests_to("/api/me") == []
+
+
+def test_no_secret_or_token_in_logs_errors_or_reprs(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        auth = refreshable(oauth, api_for, wall)
+        token = auth.token or {}
+        wall.now += 600
+        api_for(auth).get("/api/me")
+    secrets = [
+        *SECRETS,
+        token["access_token"],
+        token["refresh_token"],
+        *(t for t in (auth.token or {}).values() if isinstance(t, str) and len(t) > 20),
+    ]
+    bad = OAuth2ClientCredentials(oauth.token_url, "service", "wrong", clock=wall)
+    with pytest.raises(AuthError) as caught:
+        api_for(bad).get("/api/me")
+    # Client-side log lines only: the test server's own oauthlib logs tokens it issues.
+    client_side = [
+        r.getMessage()
+        for r in caplog.records
+        if not r.name.startswith("oauthlib.oauth2.rfc6749.grant_types")
+        and not r.name.startswith("oauthlib.oauth2.rfc6749.endpoints")
+        and not r.name.startswith("oauthlib.oauth2.rfc6749.tokens")
+    ]
+    assert any(r.name == "apiclient" for r in caplog.records)
+    text = (
+        "\n".join(client_side)
+        + repr(auth)
+        + repr(bad)
+        + str(caught.value)
+        + pickle.dumps(caught.value).decode("latin-1")
+    )
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_credentials_never_follow_a_redirect_elsewhere(
+    oauth: AuthorizationServer, api_for: Any, wall: WallClock, other_tls_server: FakeServer
+) -> None:
+    other_server = other_tls_server
+    oauth.fake.add("GET /api/moved", Reply(302, headers={"Location": other_server.url + "x"}))
+    other_server.add("/x", Reply(json="elsewhere"))
+    auth = OAuth2ClientCredentials(oauth.token_url, "service", "svc-s3cret", clock=wall)
+    api_for(auth).get("/api/moved")
+    assert "Authorization" not in other_server.requests[0].headers
+
+
+def test_the_token_endpoint_must_be_https() -> None:
+    with pytest.raises(ValueError, match="https"):
+        OAuth2ClientCredentials("http://auth.example/token", "id", "secret")
+    OAuth2ClientCredentials("http://127.0.0.1:1/token", "id", "secret", allow_http=True)
