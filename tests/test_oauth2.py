@@ -20,8 +20,7 @@ from apiclient import (
     OAuth2RefreshToken,
 )
 from apiclient.testing import FakeServer, Reply
-
-from .oauth_server import REDIRECT_URI, AuthorizationServer, RegisteredClient, WallClock
+from apiclient.testing.oauth import REDIRECT_URI, AuthorizationServer, RegisteredClient, WallClock
 
 SECRETS = ("svc-s3cret", "app-s3cret")
 

@@ -1,16 +1,22 @@
-"""A real OAuth 2 authorization server for the tests: oauthlib's server side, on loopback TLS.
+"""A real OAuth 2 authorization server for testing OAuth clients (needs ``apiclient[oauth]``).
 
-oauthlib's ``Server`` implements the grants (client credentials, refresh token with
+oauthlib's server side implements the grants (client credentials, refresh token with
 rotation, authorization code with PKCE) and bearer validation; this module supplies the
 in-memory storage it asks for (a ``RequestValidator``) and mounts its endpoints on a
-``FakeServer``: ``POST /token``, ``GET /authorize`` (auto-approves user "alice") and a
-protected ``GET /api/me``. Token lifetimes run on an injectable clock shared with clients.
+``FakeServer`` (use a TLS one: token endpoints must be https): ``POST /token``,
+``GET /authorize`` (auto-approves user "alice") and a protected ``GET /api/me``. Token
+lifetimes run on a settable ``WallClock`` you can share with the client under test::
+
+    server = FakeServer(tls=context).start()
+    oauth = AuthorizationServer(server, [RegisteredClient("app", "secret")], WallClock())
+    auth = OAuth2ClientCredentials(oauth.token_url, "app", "secret", clock=oauth.clock)
 """
 
 from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -30,11 +36,14 @@ class WallClock:
         self.now = now
 
     def __call__(self) -> float:
+        """The current time."""
         return self.now
 
 
 @dataclass
 class RegisteredClient:
+    """A client the server knows; ``secret=None`` makes it public (PKCE only)."""
+
     client_id: str
     secret: str | None
     scopes: tuple[str, ...] = ("read", "write")
@@ -42,13 +51,15 @@ class RegisteredClient:
 
 @dataclass
 class Store:
+    """What the server has issued, and the grant type of each token request it granted."""
+
     access: dict[str, dict[str, Any]] = field(default_factory=dict)
     refresh: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     token_requests: list[str] = field(default_factory=list)  # grant type of each
 
 
-class Validator(RequestValidator):  # type: ignore[misc]
+class Validator(RequestValidator):
     """In-memory storage and checks for oauthlib's server."""
 
     def __init__(self, clients: list[RegisteredClient], clock: WallClock, store: Store) -> None:
@@ -107,13 +118,11 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return ["read"]
 
     # tokens
-    def save_bearer_token(
-        self, token: dict[str, Any], request: OAuthRequest, *a: Any, **k: Any
-    ) -> None:
+    def save_bearer_token(self, token: Any, request: OAuthRequest, *a: Any, **k: Any) -> None:
         with self.lock:
-            self.store.token_requests.append(request.grant_type)
+            self.store.token_requests.append(str(request.grant_type))
             owner = {
-                "client_id": request.client.client_id,
+                "client_id": getattr(request.client, "client_id", None),
                 "scopes": request.scopes,
                 "user": getattr(request, "user", None),
             }
@@ -122,7 +131,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
                 "expires_at": self.clock() + token["expires_in"],
             }
             if request.grant_type == "refresh_token":
-                self.store.refresh.pop(request.refresh_token, None)  # rotation: single use
+                self.store.refresh.pop(str(request.refresh_token), None)  # rotation: single use
             if "refresh_token" in token:
                 self.store.refresh[token["refresh_token"]] = owner
 
@@ -191,7 +200,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return True
 
     def save_authorization_code(
-        self, client_id: str, code: dict[str, Any], request: OAuthRequest, *a: Any, **k: Any
+        self, client_id: str, code: Any, request: OAuthRequest, *a: Any, **k: Any
     ) -> None:
         self.store.codes[code["code"]] = {
             "client_id": client_id,
@@ -202,11 +211,11 @@ class Validator(RequestValidator):  # type: ignore[misc]
             "method": request.code_challenge_method,
         }
 
-    def get_code_challenge(self, code: str, request: OAuthRequest) -> str | None:
+    def get_code_challenge(self, code: str, request: OAuthRequest) -> Any:
         entry = self.store.codes.get(code)
         return entry["challenge"] if entry else None
 
-    def get_code_challenge_method(self, code: str, request: OAuthRequest) -> str | None:
+    def get_code_challenge_method(self, code: str, request: OAuthRequest) -> Any:
         entry = self.store.codes.get(code)
         return entry["method"] if entry else None
 
@@ -238,7 +247,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     @staticmethod
     def _basic(request: OAuthRequest) -> tuple[str | None, str | None]:
-        header = (request.headers or {}).get("Authorization", "")
+        header = str(request.headers.get("Authorization", "")) if request.headers else ""
         if not header.startswith("Basic "):
             return None, None
         client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
@@ -261,16 +270,20 @@ class AuthorizationServer:
 
     @property
     def token_url(self) -> str:
+        """The token endpoint."""
         return self.fake.url + "token"
 
     @property
     def authorize_url(self) -> str:
+        """The authorization endpoint."""
         return self.fake.url + "authorize"
 
     def revoke_access_tokens(self) -> None:
+        """Make every access token invalid (the client will meet a 401)."""
         self.store.access.clear()
 
     def revoke_refresh_tokens(self) -> None:
+        """Make every refresh token invalid (refreshing will fail with invalid_grant)."""
         self.store.refresh.clear()
 
     def _uri(self, request: RecordedRequest) -> str:
@@ -292,12 +305,35 @@ class AuthorizationServer:
         )
         return Reply(status, body=body or "", headers=headers)
 
-    def _resource(self, request: RecordedRequest) -> Reply:
-        valid, checked = self.server.verify_request(
-            self._uri(request), "GET", None, dict(request.headers), scopes=["read"]
-        )
-        if not valid:
-            return Reply(
-                401, json={"error": "invalid_token"}, headers={"WWW-Authenticate": "Bearer"}
+    def protect(
+        self,
+        handler: Callable[[RecordedRequest, str | None], Reply],
+        scopes: list[str] | None = None,
+    ) -> Callable[[RecordedRequest], Reply]:
+        """Wrap a route so it needs a valid bearer token; ``handler(request, user)`` answers."""
+
+        def route(request: RecordedRequest) -> Reply:
+            valid, checked = self.server.verify_request(
+                self._uri(request),
+                request.method,  # type: ignore[arg-type]  # any method the route serves
+                None,
+                dict(request.headers),
+                scopes=scopes or ["read"],
             )
-        return Reply(json={"user": checked.user, "client": checked.client.client_id})
+            if not valid:
+                return Reply(
+                    401, json={"error": "invalid_token"}, headers={"WWW-Authenticate": "Bearer"}
+                )
+            return handler(request, checked.user)
+
+        return route
+
+    def _resource(self, request: RecordedRequest) -> Reply:
+        return self.protect(
+            lambda r, user: Reply(json={"user": user, "client": self._client_of(r)})
+        )(request)
+
+    def _client_of(self, request: RecordedRequest) -> str | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        entry = self.store.access.get(token)
+        return entry["client_id"] if entry else None

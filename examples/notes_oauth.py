@@ -1,0 +1,177 @@
+"""An OAuth 2 protected API client: refresh tokens, rotation saved to disk, pagination.
+
+The "Notes" API is a typical OAuth 2 service: users authorize the app once, the app keeps a
+refresh token, and access tokens expire every few minutes. This client stores the token in
+a JSON file (``TokenFile``) and saves every rotated refresh token before it is used, so a
+crash never loses the only valid one.
+
+Run against its local fake (default): ``python examples/notes_oauth.py``. Against a real
+server, set NOTES_BASE_URL, NOTES_TOKEN_URL, NOTES_CLIENT_ID and NOTES_CLIENT_SECRET, and
+pass ``--token-file`` with a saved token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import ssl
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from apiclient import APIClient, Cursor, OAuth2RefreshToken
+
+
+class TokenFile:
+    """Keeps the OAuth token in a JSON file, written atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Any]:
+        return dict(json.loads(self.path.read_text()))
+
+    def save(self, token: dict[str, Any]) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(token))
+        temporary.replace(self.path)
+
+
+class NotesAPI(APIClient):
+    """The client library: one method per endpoint."""
+
+    BASE_URL = "https://notes.example/"
+    PAGINATOR = Cursor(items_key="notes", next_key="next_cursor")
+
+    def notes(self) -> Any:
+        return self.paginate("/api/notes")
+
+    def add_note(self, text: str) -> Any:
+        return self.post("/api/notes", json={"text": text})
+
+
+def connect(
+    base_url: str,
+    token_url: str,
+    client_id: str,
+    secret: str,
+    tokens: TokenFile,
+    clock: Callable[[], float] = time.time,
+    **client_options: Any,
+) -> NotesAPI:
+    """A NotesAPI whose token refreshes itself and is saved on every rotation."""
+    token = tokens.load()
+    auth = OAuth2RefreshToken(
+        token_url,
+        client_id,
+        secret,
+        access_token=token.get("access_token"),
+        refresh_token=token["refresh_token"],
+        expires_at=token.get("expires_at"),
+        on_token=tokens.save,
+        clock=clock,
+    )
+    return NotesAPI(base_url=base_url, auth=auth, **client_options)
+
+
+def run_against_fake(token_path: Path) -> int:
+    """Start a local authorization server and Notes API (TLS), then use the client."""
+    import trustme
+    import urllib3
+
+    from apiclient import OAuth2AuthorizationCode
+    from apiclient.testing import FakeServer, RecordedRequest, Reply
+    from apiclient.testing.oauth import (
+        REDIRECT_URI,
+        AuthorizationServer,
+        RegisteredClient,
+        WallClock,
+    )
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = str(token_path.with_name("ca.pem"))
+    ca.cert_pem.write_to_path(ca_file)
+    notes: list[dict[str, Any]] = [{"id": n, "text": f"note {n}"} for n in range(1, 6)]
+
+    def list_notes(request: RecordedRequest, user: str | None) -> Reply:
+        start = int(request.args.get("cursor", 0))
+        following = str(start + 2) if start + 2 < len(notes) else None
+        return Reply(json={"notes": notes[start : start + 2], "next_cursor": following})
+
+    def add_note(request: RecordedRequest, user: str | None) -> Reply:
+        notes.append({"id": len(notes) + 1, "text": request.json()["text"]})
+        return Reply(201, json=notes[-1])
+
+    clock = WallClock()
+    with FakeServer(tls=context) as server:
+        oauth = AuthorizationServer(server, [RegisteredClient("notes-app", "s3cret")], clock)
+        oauth.expires_in = 300
+        server.add("GET /api/notes", oauth.protect(list_notes))
+        server.add("POST /api/notes", oauth.protect(add_note, ["write"]))
+        # Once, when the user installs the app: the authorization code flow.
+        flow = OAuth2AuthorizationCode(
+            oauth.authorize_url,
+            oauth.token_url,
+            "notes-app",
+            "s3cret",
+            redirect_uri=REDIRECT_URI,
+            scope="read write",
+            clock=clock,
+        )
+        browser = urllib3.PoolManager(ca_certs=ca_file)
+        callback = browser.request("GET", flow.authorization_url(), redirect=False)
+        with APIClient(base_url=server.url, ca_certs=ca_file) as bootstrap:
+            first = flow.fetch_token(callback.headers["Location"], transport=bootstrap.transport)
+        first_token = first.token or {}
+        TokenFile(token_path).save(first_token)
+        print(f"authorized; token saved to {token_path.name}")
+
+        # Every run after that: load the token, use the API, let it refresh itself.
+        tokens = TokenFile(token_path)
+        with connect(
+            server.url,
+            oauth.token_url,
+            "notes-app",
+            "s3cret",
+            tokens,
+            ca_certs=ca_file,
+            clock=clock,
+        ) as api:
+            print("notes:", [note["text"] for note in api.notes()])
+            clock.now += 600  # ten minutes later the access token has expired
+            print("added:", api.add_note("written after the token expired")["text"])
+            rotated = tokens.load()["refresh_token"] != first_token["refresh_token"]
+            print("rotated refresh token saved:", rotated)
+            print("token requests the server saw:", oauth.store.token_requests)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--token-file", type=Path)
+    args = parser.parse_args(argv)
+    base_url = os.environ.get("NOTES_BASE_URL")
+    if base_url is None:
+        with tempfile.TemporaryDirectory() as directory:
+            return run_against_fake(Path(directory) / "token.json")
+    tokens = TokenFile(args.token_file)
+    with connect(
+        base_url,
+        os.environ["NOTES_TOKEN_URL"],
+        os.environ["NOTES_CLIENT_ID"],
+        os.environ["NOTES_CLIENT_SECRET"],
+        tokens,
+    ) as api:
+        for note in api.notes():
+            print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
