@@ -1,9 +1,10 @@
-"""``client.paginate(...)``: a lazy iterator over items across pages (sync driver).
+"""``client.paginate(...)``: lazy iterators over items across pages, sync and async.
 
 The decisions (what the items are, where the next page is) belong to the paginator, a pure
-policy (``policies.pagination``). This module only walks: request a page through the client
-(so rate limiting, retries and auth apply to every page), hand it to the paginator, repeat.
-A next-page URL must lie under ``BASE_URL``; one on another origin raises
+policy (``policies.pagination``); ``PageWalk`` holds the walk's state (which URL next, when
+to stop), also without I/O. ``Paginated`` and ``AsyncPaginated`` only fetch: each page goes
+through the client's full call path, so rate limiting, retries and auth apply to every
+page. A next-page URL must be on the client's origin; one elsewhere raises
 ``PaginationError`` unless ``follow_other_origins=True``, and then it is fetched without
 credentials or any header not on the safe allowlist. A page URL seen before ends the walk
 (an API whose last page links to itself), and ``MAX_PAGES`` bounds a runaway API.
@@ -11,24 +12,72 @@ credentials or any header not on the safe allowlist. A page URL seen before ends
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
 
 from apiclient.defaults import MAX_PAGES
 from apiclient.errors import PaginationError
+from apiclient.models import Response
 from apiclient.policies.pagination import Page, Paginator
 from apiclient.policies.urls import Params
 
-if TYPE_CHECKING:
-    from apiclient.client import APIClient
 
-
-class Paginated:
-    """Items across pages, fetched lazily as you iterate. ``pages()`` yields whole pages."""
+class PageWalk:
+    """Where a walk over pages stands: the next URL to fetch, or the end."""
 
     def __init__(
         self,
-        client: APIClient,
+        url_for: Callable[[Mapping[str, Any]], str],
+        params: Params | None,
+        paginator: Paginator,
+        max_pages: int | None,
+    ) -> None:
+        self._url_for = url_for
+        self._first_params = dict(params.items() if isinstance(params, Mapping) else params or ())
+        self._params: Mapping[str, Any] = self._first_params
+        self._url: str | None = url_for(self._first_params)
+        self._paginator = paginator
+        self._max_pages = max_pages
+        self._seen: set[str] = set()
+        self._number = 0
+
+    def next_url(self) -> str | None:
+        """The URL of the next page to fetch, or None when the walk is over."""
+        url = self._url
+        if url is None or url in self._seen:
+            return None  # the last page said so, or a page links back to one already read
+        if self._max_pages is not None and self._number >= self._max_pages:
+            return None
+        if self._number >= MAX_PAGES:
+            raise PaginationError(f"more than {MAX_PAGES} pages; pass max_pages to bound it")
+        self._seen.add(url)
+        return url
+
+    def record(self, body: Any, response: Response) -> Page:
+        """Take the fetched page; work out where the next one is."""
+        self._number += 1
+        page = Page(body, response, self._params, self._number)
+        following = self._paginator.next_page(page)
+        if following is None:
+            self._url = None
+        elif following.url is not None:
+            self._url = following.url
+        else:
+            self._params = {**self._first_params, **following.params}
+            self._url = self._url_for(self._params)
+        return page
+
+    def items(self, page: Page) -> list[Any]:
+        """The paginator's items of ``page``."""
+        return self._paginator.items(page)
+
+
+class _Bounded:
+    """Shared set-up of the sync and async iterators."""
+
+    def __init__(
+        self,
+        client: Any,
         path: str,
         params: Params | None,
         paginator: Paginator,
@@ -40,12 +89,24 @@ class Paginated:
     ) -> None:
         self._client = client
         self._path = path
-        self._params = dict(params.items() if isinstance(params, Mapping) else params or ())
+        self._params = params
         self._paginator = paginator
         self._max_pages = max_pages
         self._max_items = max_items
         self._follow_other_origins = follow_other_origins
         self._options = options
+
+    def _walk(self) -> PageWalk:
+        return PageWalk(
+            lambda params: self._client._compose_url(self._path, params),
+            self._params,
+            self._paginator,
+            self._max_pages,
+        )
+
+
+class Paginated(_Bounded):
+    """Items across pages, fetched lazily as you iterate. ``pages()`` yields whole pages."""
 
     def __iter__(self) -> Iterator[Any]:
         remaining = self._max_items
@@ -59,26 +120,28 @@ class Paginated:
 
     def pages(self) -> Iterator[Page]:
         """Yield each ``Page`` (decoded body, whole response, params) in turn."""
-        client, params, url = self._client, self._params, None
-        seen: set[str] = set()
-        number = 0
-        while True:
-            number += 1
-            if self._max_pages is not None and number > self._max_pages:
-                return
-            if number > MAX_PAGES:
-                raise PaginationError(f"more than {MAX_PAGES} pages; pass max_pages to bound it")
-            target = url if url is not None else client._compose_url(self._path, params)
-            if target in seen:
-                return  # a page links back to one already read: the end
-            seen.add(target)
-            response = client._fetch_page(target, self._follow_other_origins, self._options)
-            page = Page(client._handle_response(response), response, params, number)
-            yield page
-            following = self._paginator.next_page(page)
-            if following is None:
-                return
-            if following.url is not None:
-                url = following.url
-            else:
-                url, params = None, {**self._params, **following.params}
+        walk, client = self._walk(), self._client
+        while (url := walk.next_url()) is not None:
+            response = client._fetch_page(url, self._follow_other_origins, self._options)
+            yield walk.record(client._handle_response(response), response)
+
+
+class AsyncPaginated(_Bounded):
+    """``async for item in api.paginate(...)``; ``pages()`` is an async iterator of pages."""
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        remaining = self._max_items
+        async for page in self.pages():
+            for item in self._paginator.items(page):
+                if remaining is not None:
+                    if remaining <= 0:
+                        return
+                    remaining -= 1
+                yield item
+
+    async def pages(self) -> AsyncIterator[Page]:
+        """Yield each ``Page`` (decoded body, whole response, params) in turn."""
+        walk, client = self._walk(), self._client
+        while (url := walk.next_url()) is not None:
+            response = await client._fetch_page(url, self._follow_other_origins, self._options)
+            yield walk.record(client._handle_response(response), response)
