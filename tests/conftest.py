@@ -13,6 +13,7 @@ import trustme
 from apiclient import APIClient
 from apiclient.testing import FakeServer
 
+from .async_facade import SyncFacade
 from .redis_server import RedisServer
 
 
@@ -55,17 +56,23 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-@pytest.fixture
-def make_client(sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
-    """Build clients for a server; closes them after the test. Sleeps are recorded."""
-    made: list[Acme] = []
+@pytest.fixture(params=["sync", "async"])
+def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
+    """Build clients for a server, sync or async (every test using this runs on both).
+
+    Closes them after the test; sleeps are recorded on a fake clock.
+    """
+    made: list[Any] = []
 
     def build(fake: FakeServer, **kwargs: Any) -> Acme:
         kwargs.setdefault("sleep", sleeps)
         kwargs.setdefault("clock", sleeps.clock)
-        client = Acme(base_url=fake.url, **kwargs)
+        if request.param == "async":
+            client: Any = SyncFacade(base_url=fake.url, **kwargs)
+        else:
+            client = Acme(base_url=fake.url, **kwargs)
         made.append(client)
-        return client
+        return client  # type: ignore[no-any-return]
 
     yield build
     for client in made:

@@ -7,6 +7,7 @@ limiting, auth, safe retries and typed errors come with it.
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from apiclient._version import __version__
+from apiclient.aio import AsyncAPIClient
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
 from apiclient.cache import ETagCache
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
@@ -47,7 +48,7 @@ from apiclient.errors import (
 )
 from apiclient.models import BodyStream, Headers, Request, Response
 from apiclient.multipart import MultipartBody
-from apiclient.pagination import Paginated
+from apiclient.pagination import AsyncPaginated, Paginated
 from apiclient.policies.pagination import (
     Cursor,
     GraphPaging,
@@ -65,7 +66,7 @@ from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.redaction import redact_url
-from apiclient.streaming import StreamedResponse
+from apiclient.streaming import AsyncStreamedResponse, StreamedResponse
 from apiclient.transports import MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
@@ -73,6 +74,7 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
     from apiclient.ratelimit.redis import RedisRateLimiter
+    from apiclient.transports.aiohttp import AiohttpTransport
     from apiclient.transports.urllib3 import Urllib3Transport
 
 __all__ = [
@@ -81,6 +83,10 @@ __all__ = [
     "APIError",
     "APIKey",
     "AdaptiveThrottle",
+    "AiohttpTransport",
+    "AsyncAPIClient",
+    "AsyncPaginated",
+    "AsyncStreamedResponse",
     "Auth",
     "AuthBase",
     "AuthError",
@@ -162,6 +168,10 @@ def __getattr__(name: str) -> object:
         from apiclient.transports.urllib3 import Urllib3Transport
 
         return Urllib3Transport
+    if name == "AiohttpTransport":
+        from apiclient.transports.aiohttp import AiohttpTransport
+
+        return AiohttpTransport
     if name == "RedisRateLimiter":
         from apiclient.ratelimit.redis import RedisRateLimiter
 

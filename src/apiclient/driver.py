@@ -1,19 +1,21 @@
-"""The sync driver: performs the effects a flow yields, with real I/O, until it returns.
+"""The drivers: perform the effects a flow yields, with real I/O, until it returns.
 
-Used by ``APIClient`` for every call and by helpers that run a flow on their own (an OAuth
-token exchange). The async client has the same few lines with ``await``.
+``run`` is used by ``APIClient`` for every call and by helpers that run a flow on their own
+(an OAuth token exchange); ``run_async`` is the same few lines with ``await``, used by
+``AsyncAPIClient``. The flows they drive are the same objects.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 from apiclient.effects import Acquire, Effect, Send, Sleep, Wait
 from apiclient.errors import APIError
 from apiclient.ratelimit.base import Limiter
-from apiclient.transports.base import Transport
+from apiclient.transports.base import AsyncTransport, Transport
 
 T = TypeVar("T")
 
@@ -52,6 +54,50 @@ def run(
                 error = exc
     finally:
         flow.close()
+
+
+async def run_async(
+    flow: Generator[Effect, Any, T],
+    transport: AsyncTransport,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> T:
+    """``run`` for asyncio: the same flow, each effect awaited."""
+    value: Any = None
+    error: APIError | None = None
+    try:
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = error = None
+            try:
+                if type(effect) is Send:
+                    value = await transport.send(
+                        effect.request,
+                        timeout=effect.timeout,
+                        max_body_bytes=effect.max_body_bytes,
+                        stream=effect.stream,
+                    )
+                elif type(effect) is Sleep:
+                    await sleep(effect.seconds)
+                elif type(effect) is Acquire:
+                    await _acquire_async(effect)
+                elif type(effect) is Wait:  # another task or thread is refreshing a token
+                    value = await asyncio.to_thread(effect.event.wait, effect.timeout)
+            except APIError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+async def _acquire_async(effect: Acquire) -> None:
+    limiter = effect.limiter
+    if isinstance(limiter, Limiter):
+        await limiter.acquire_async(timeout=effect.timeout)
+    else:  # a seed-style lock with a blocking acquire(): keep the event loop free
+        await asyncio.to_thread(limiter.acquire)
 
 
 def _acquire(effect: Acquire) -> None:

@@ -7,7 +7,7 @@ transports can pass them around (and tests can build them) freely.
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +105,23 @@ class BodyStream:
         self._close()
 
 
+class AsyncBodyStream:
+    """``BodyStream`` for async transports: ``async for`` the chunks, ``close()`` to release."""
+
+    __slots__ = ("_chunks", "_close")
+
+    def __init__(self, chunks: AsyncIterator[bytes], close: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._close = close
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks
+
+    def close(self) -> None:
+        """Release the connection (closing it if the body was not read to the end)."""
+        self._close()
+
+
 class Response:
     """A complete HTTP response: ``status``, ``headers`` (case-insensitive) and ``data`` bytes.
 
@@ -123,7 +140,7 @@ class Response:
         *,
         reason: str = "",
         url: str = "",
-        stream: BodyStream | None = None,
+        stream: BodyStream | AsyncBodyStream | None = None,
     ) -> None:
         self.status = status
         self.headers: Mapping[str, str] = (

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-from apiclient.models import Response
+from apiclient.models import AsyncBodyStream, BodyStream, Response
 
 Progress = Callable[[int, "int | None"], object]
 
@@ -42,11 +42,13 @@ class StreamedResponse:
 
     def iter_bytes(self) -> Iterator[bytes]:
         """Yield the decoded body in chunks as they arrive."""
-        if self.response.stream is None:
+        stream = self.response.stream
+        if stream is None:
             if self.response.data:
                 yield self.response.data
             return
-        yield from self.response.stream
+        assert isinstance(stream, BodyStream)
+        yield from stream
 
     def read(self) -> bytes:
         """The whole body at once (it must fit under ``max_body_bytes``)."""
@@ -93,3 +95,69 @@ class StreamedResponse:
 
     def __repr__(self) -> str:
         return f"<StreamedResponse [{self.status}]>"
+
+
+class AsyncStreamedResponse:
+    """``StreamedResponse`` for ``AsyncAPIClient``: ``async with``, ``aiter_bytes()``, ``save``."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.status = response.status
+        self.headers: Mapping[str, str] = response.headers
+        self.url = response.url
+        self.reason = response.reason
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield the decoded body in chunks as they arrive."""
+        stream = self.response.stream
+        if stream is None:
+            if self.response.data:
+                yield self.response.data
+            return
+        assert isinstance(stream, AsyncBodyStream)
+        async for chunk in stream:
+            yield chunk
+
+    async def read(self) -> bytes:
+        """The whole body at once (it must fit under ``max_body_bytes``)."""
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    async def save(
+        self, target: str | os.PathLike[str] | IO[bytes], progress: Progress | None = None
+    ) -> int:
+        """Write the body to a path (atomically) or a binary file; return the bytes written."""
+        if not isinstance(target, (str, os.PathLike)):
+            return await self._copy(target, progress)
+        path = Path(target)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                written = await self._copy(file, progress)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return written
+
+    async def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
+        written = 0
+        total = StreamedResponse(self.response).expected_size
+        async for chunk in self.aiter_bytes():
+            file.write(chunk)
+            written += len(chunk)
+            if progress is not None:
+                progress(written, total)
+        return written
+
+    async def aclose(self) -> None:
+        """Release the connection (closing it if the body was not read to the end)."""
+        self.response.close()
+
+    async def __aenter__(self) -> AsyncStreamedResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<AsyncStreamedResponse [{self.status}]>"

@@ -113,12 +113,18 @@ class RateLimiter:
         return True
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
-        """``acquire`` for asyncio: the waits are ``asyncio.sleep``, no loop is captured."""
+        """``acquire`` for asyncio: the waits are ``asyncio.sleep``, no loop is captured.
+
+        A ``sleep`` injected for tests (with a fake ``clock``) is used by both flavours.
+        """
         if self._single and self._grant_now_if_free():
             return True
         wait = self._book(0.0 if not block else timeout)
         while wait > 0:
-            await asyncio.sleep(wait)
+            if self._sleep is time.sleep:
+                await asyncio.sleep(wait)
+            else:
+                self._sleep(wait)
             wait = self._try_grant()
         return True
 

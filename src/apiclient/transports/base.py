@@ -32,3 +32,18 @@ class Transport(Protocol):
     def close(self) -> None:
         """Release pooled connections. The transport may not be used afterwards."""
         ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """The asyncio twin of ``Transport``: ``await send(...)`` and ``await aclose()``."""
+
+    async def send(
+        self, request: Request, *, timeout: Timeouts, max_body_bytes: int, stream: bool = False
+    ) -> Response:
+        """Perform one exchange (see ``Transport.send``)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release every connection."""
+        ...

@@ -1,0 +1,190 @@
+"""``AsyncAPIClient``: the same framework for asyncio, on the same transport-free core.
+
+Every call runs the very same request loop as ``APIClient`` (``flow.exchange``), driven by
+``driver.run_async`` over ``AiohttpTransport``; redirects, credential dropping, retries,
+``Retry-After``, deadlines, errors, header checks, logging and redaction therefore behave
+identically. The seed's hooks (``_compose_url``, ``_handle_response``) stay sync methods.
+Use it as ``async with MyClient() as api:`` (or ``await api.aclose()``) so its connections
+close in the event loop that opened them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from apiclient import driver
+from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
+from apiclient.flow import exchange
+from apiclient.models import Request, Response
+from apiclient.multipart import FileSpec
+from apiclient.pagination import AsyncPaginated
+from apiclient.policies.pagination import Paginator
+from apiclient.policies.retries import RetryPolicy
+from apiclient.policies.timeouts import TimeoutLike
+from apiclient.policies.urls import Params
+from apiclient.streaming import AsyncStreamedResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from apiclient.transports.base import AsyncTransport
+
+
+class AsyncAPIClient(ClientCore):
+    """Base class for an asyncio API client library; ``APIClient``'s surface with ``await``.
+
+    Takes the same arguments as ``APIClient``; ``transport`` defaults to
+    ``AiohttpTransport`` (extra ``apiclient[async]``) and ``sleep`` must be awaitable.
+    """
+
+    transport: AsyncTransport
+
+    def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
+        from apiclient.transports.aiohttp import AiohttpTransport
+
+        return AiohttpTransport(pool_maxsize=pool_maxsize, verify=verify, ca_certs=ca_certs)
+
+    def _default_sleep(self) -> Any:
+        return asyncio.sleep
+
+    async def call(self, path: str, params: Params | None = None, **more_params: Any) -> Any:
+        """GET ``path`` with query parameters and return the decoded body (the seed's call)."""
+        return await self.request("GET", path, params=self._call_params(params, more_params))
+
+    async def _request(self, method: str, path: str, params: Params | None = None) -> Any:
+        """The seed's internal entry point, kept for subclasses that call it."""
+        return await self.request(method, path, params=params)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | str | None = None,
+        files: Mapping[str, FileSpec] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+        max_body_bytes: int | None = None,
+        idempotency_key: str | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Send ``method path``; see ``APIClient.request``."""
+        url = self._compose_url(path, params)
+        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
+        response = await self._send(request, timeout, retries, max_body_bytes)
+        if raw:
+            return response
+        self._raise_for_status(response, request)
+        return self._handle_response(response)
+
+    async def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """GET ``path``; see ``request`` for the options."""
+        return await self.request("GET", path, **options)
+
+    async def post(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """POST ``path`` (not retried unless it has an idempotency key)."""
+        return await self.request("POST", path, **options)
+
+    async def put(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """PUT ``path``."""
+        return await self.request("PUT", path, **options)
+
+    async def patch(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """PATCH ``path`` (not retried unless it has an idempotency key)."""
+        return await self.request("PATCH", path, **options)
+
+    async def delete(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """DELETE ``path``."""
+        return await self.request("DELETE", path, **options)
+
+    async def head(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        """HEAD ``path``; returns None unless ``raw=True``."""
+        return await self.request("HEAD", path, **options)
+
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+        max_body_bytes: int | None = None,
+    ) -> AsyncStreamedResponse:
+        """Send a request and return its response with the body unread (``async with``)."""
+        request = self._build_request(
+            method, self._compose_url(path, params), None, None, headers, None
+        )
+        settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
+        response = await driver.run_async(exchange(request, settings), self.transport, self._sleep)
+        if response.status >= 400:
+            response.data = await AsyncStreamedResponse(response).read()
+            response.stream = None
+            self._raise_for_status(response, request)
+        return AsyncStreamedResponse(response)
+
+    def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        paginator: Paginator | None = None,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+        follow_other_origins: bool = False,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+    ) -> AsyncPaginated:
+        """``async for item in api.paginate(path)``; see ``APIClient.paginate``."""
+        return AsyncPaginated(
+            self,
+            path,
+            params,
+            paginator or self.PAGINATOR,
+            max_pages=max_pages,
+            max_items=max_items,
+            follow_other_origins=follow_other_origins,
+            options={"headers": headers, "timeout": timeout, "retries": retries},
+        )
+
+    async def _fetch_page(
+        self, url: str, other_origins: bool, options: Mapping[str, Any]
+    ) -> Response:
+        request = self._page_request(url, other_origins, options["headers"])
+        response = await self._send(request, options["timeout"], options["retries"], None)
+        self._raise_for_status(response, request)
+        return response
+
+    async def _send(
+        self,
+        request: Request,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+    ) -> Response:
+        settings = self._settings_for(timeout, retries, max_body_bytes)
+        cache = self.cache
+        if cache is None:
+            return await driver.run_async(exchange(request, settings), self.transport, self._sleep)
+        flow = exchange(cache.prepare(request), settings)
+        return cache.resolve(request, await driver.run_async(flow, self.transport, self._sleep))
+
+    async def aclose(self) -> None:
+        """Close the connections, in the event loop that opened them."""
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> AsyncAPIClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+__all__ = ["AsyncAPIClient"]

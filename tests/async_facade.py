@@ -1,0 +1,100 @@
+"""Drive an AsyncAPIClient from the sync behavioural tests, so one test covers both clients.
+
+The facade runs the client on a private event loop in a thread and turns each awaited call
+back into a plain call; async iterators become plain iterators. Nothing about the client is
+changed or mocked: every request goes through AsyncAPIClient, the async driver and aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any
+
+from apiclient import AsyncAPIClient
+
+
+class AsyncAcme(AsyncAPIClient):
+    BASE_URL = "http://placeholder.invalid/"
+
+
+class SyncFacade:
+    def __init__(self, **kwargs: Any) -> None:
+        sleep = kwargs.pop("sleep", None)
+        if sleep is not None:
+
+            async def async_sleep(seconds: float) -> None:
+                sleep(seconds)
+
+            kwargs["sleep"] = async_sleep
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.client = AsyncAcme(**kwargs)
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def iterate(self, iterator: AsyncIterator[Any]) -> Iterator[Any]:
+        while True:
+            try:
+                yield self.run(iterator.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.client, name)
+        if name in ("call", "_request", "request", "get", "post", "put", "patch", "delete", "head"):
+            return lambda *args, **kwargs: self.run(attribute(*args, **kwargs))
+        return attribute
+
+    def paginate(self, *args: Any, **kwargs: Any) -> PaginatedFacade:
+        return PaginatedFacade(self, self.client.paginate(*args, **kwargs))
+
+    def stream(self, *args: Any, **kwargs: Any) -> StreamFacade:
+        return StreamFacade(self, self.run(self.client.stream(*args, **kwargs)))
+
+    def close(self) -> None:
+        self.run(self.client.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def __enter__(self) -> SyncFacade:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class PaginatedFacade:
+    def __init__(self, facade: SyncFacade, paginated: Any) -> None:
+        self._facade, self._paginated = facade, paginated
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._facade.iterate(self._paginated.__aiter__())
+
+    def pages(self) -> Iterator[Any]:
+        return self._facade.iterate(self._paginated.pages())
+
+
+class StreamFacade:
+    def __init__(self, facade: SyncFacade, streamed: Any) -> None:
+        self._facade, self._streamed = facade, streamed
+        self.status, self.headers = streamed.status, streamed.headers
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        return self._facade.iterate(self._streamed.aiter_bytes())
+
+    def read(self) -> bytes:
+        return bytes(self._facade.run(self._streamed.read()))
+
+    def save(self, target: Any, progress: Any = None) -> int:
+        return int(self._facade.run(self._streamed.save(target, progress)))
+
+    def __enter__(self) -> StreamFacade:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._facade.run(self._streamed.aclose())
