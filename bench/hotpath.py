@@ -40,8 +40,13 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # 100 clients connecting at once must not overflow the backlog
+    daemon_threads = True
+
+
 def serve(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     port_queue.put(server.server_address[1])
     server.serve_forever()
 

@@ -4,7 +4,9 @@ aiohttp's redirect following and status raising are off, so the shared request l
 everything, exactly as with the sync transport. Bodies are read in bounded steps, decoded,
 with ``max_body_bytes`` checked on the decoded size; every aiohttp or socket exception is
 translated here into an apiclient error whose text carries no URL. The session belongs to
-the event loop it was made in; a client used from a new loop gets a new session.
+the event loop it was made in: close the client in that loop (``async with`` or ``await
+aclose()``). A client used again from a new loop gets a new session and works; a session
+left open by an ended loop is only reported by aiohttp as a ``ResourceWarning``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import AsyncIterator, Iterable
+from functools import lru_cache
 from typing import Any
 
 from apiclient.defaults import MAX_BODY_BYTES, MAX_DRAIN_BYTES, POOL_MAXSIZE, READ_CHUNK_BYTES
@@ -90,11 +93,7 @@ class AiohttpTransport:
         """Perform one exchange; read the (bounded) body, or leave it to stream."""
         aiohttp = _aiohttp()
         session = self._session_here()
-        limits = aiohttp.ClientTimeout(
-            total=None if stream else timeout.total,
-            sock_connect=timeout.connect,
-            sock_read=timeout.read,
-        )
+        limits = _client_timeout(None if stream else timeout.total, timeout.connect, timeout.read)
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _async_chunks(body)
@@ -103,7 +102,7 @@ class AiohttpTransport:
                 request.method,
                 request.url,
                 data=body,
-                headers=dict(request.headers),
+                headers=request.headers,
                 allow_redirects=False,
                 timeout=limits,
             )
@@ -123,8 +122,13 @@ class AiohttpTransport:
                     url=request.url,
                     stream=AsyncBodyStream(chunks, raw.close),
                 )
+            elif _small_enough(raw, max_body_bytes):
+                data = await raw.read()  # sized, unencoded, under the cap: one read
             else:
                 data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raw.close()
+            raise _translate(exc, sending=False) from None
         except BaseException:
             raw.close()
             raise
@@ -171,6 +175,20 @@ async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
     except BaseException:
         raw.close()
         raise
+
+
+@lru_cache(maxsize=64)
+def _client_timeout(total: float | None, connect: float | None, read: float | None) -> Any:
+    return _aiohttp().ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+
+
+def _small_enough(raw: Any, max_body_bytes: int) -> bool:
+    length = raw.content_length
+    return (
+        length is not None
+        and length <= min(max_body_bytes, READ_CHUNK_BYTES)
+        and not raw.headers.get("Content-Encoding")
+    )
 
 
 def _small(raw: Any) -> bool:

@@ -1,0 +1,116 @@
+"""What only the async client has: concurrency on one loop, cancellation, clean closing."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+from pathlib import Path
+
+import pytest
+
+from apiclient import AsyncAPIClient, OAuth2ClientCredentials, RateLimiter
+from apiclient.testing import FakeServer, Reply
+from apiclient.testing.oauth import AuthorizationServer, RegisteredClient, WallClock
+
+
+def test_200_concurrent_tasks_stay_within_the_connection_limit(server: FakeServer) -> None:
+    server.add("/n", lambda r: Reply(json=int(r.args["i"]), delay=0.005))
+
+    async def scenario() -> list[int]:
+        async with AsyncAPIClient(base_url=server.url, pool_maxsize=10) as api:
+            return list(await asyncio.gather(*(api.call("/n", i=i) for i in range(200))))
+
+    assert asyncio.run(scenario()) == list(range(200))
+    assert 1 <= server.connections_opened <= 10
+
+
+def test_cancelling_a_task_mid_request_leaves_the_pool_healthy(server: FakeServer) -> None:
+    server.add("/slow", Reply(json="slow", delay=5))
+    server.add("/fast", Reply(json="fast"))
+
+    async def scenario() -> list[str]:
+        async with AsyncAPIClient(base_url=server.url, pool_maxsize=1) as api:
+            task = asyncio.create_task(api.get("/slow"))
+            while not server.requests_to("/slow"):  # the request is on the wire
+                await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # The one pooled connection was given back (closed, since its reply was unread).
+            return [await api.get("/fast") for _ in range(3)]
+
+    assert asyncio.run(scenario()) == ["fast"] * 3
+
+
+def test_a_100_task_token_refresh_is_single_flight(tls_server: FakeServer, ca_file: Path) -> None:
+    wall = WallClock()
+    oauth = AuthorizationServer(tls_server, [RegisteredClient("service", "svc-s3cret")], wall)
+    auth = OAuth2ClientCredentials(oauth.token_url, "service", "svc-s3cret", clock=wall)
+
+    async def scenario() -> list[str]:
+        async with AsyncAPIClient(base_url=tls_server.url, ca_certs=str(ca_file), auth=auth) as api:
+            results = await asyncio.gather(*(api.get("/api/me") for _ in range(100)))
+            return [r["client"] for r in results]
+
+    assert asyncio.run(scenario()) == ["service"] * 100
+    assert oauth.store.token_requests == ["client_credentials"]
+
+
+def test_an_async_rate_limit_is_shared_by_tasks(server: FakeServer) -> None:
+    server.add("/x", Reply(json=1))
+
+    async def scenario() -> int:
+        limiter = RateLimiter(5, 3600)
+        async with AsyncAPIClient(base_url=server.url, rate_limit_lock=limiter, timeout=1) as api:
+            outcomes = await asyncio.gather(
+                *(api.get("/x") for _ in range(8)), return_exceptions=True
+            )
+        return sum(1 for o in outcomes if o == 1)
+
+    assert asyncio.run(scenario()) == 5  # the 6th would wait an hour: past the deadline
+    assert len(server.requests) == 5
+
+
+def test_one_client_used_from_two_event_loops_never_hits_a_closed_loop(server: FakeServer) -> None:
+    server.add("/x", Reply(json=1))
+
+    class Acme(AsyncAPIClient):
+        BASE_URL = server.url
+
+    api = Acme()
+
+    async def use_and_close() -> int:
+        result: int = await api.get("/x")
+        await api.aclose()  # each loop closes what it opened
+        return result
+
+    assert asyncio.run(use_and_close()) == 1
+    assert asyncio.run(use_and_close()) == 1  # a fresh session, not one bound to a dead loop
+
+
+def test_a_loop_that_forgets_to_close_does_not_break_the_next(server: FakeServer) -> None:
+    server.add("/x", Reply(json=1))
+    api = AsyncAPIClient(base_url=server.url)
+
+    async def use() -> int:
+        result: int = await api.get("/x")
+        return result
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # aiohttp reports the forgotten session
+        assert asyncio.run(use()) == 1
+        assert asyncio.run(use()) == 1  # no RuntimeError("Event loop is closed")
+        api = None  # drop the last reference: the forgotten session is collected here
+        gc.collect()
+
+
+def test_async_with_closes_the_connections(server: FakeServer) -> None:
+    server.add("/x", Reply(json=1))
+
+    async def scenario() -> None:
+        async with AsyncAPIClient(base_url=server.url) as api:
+            await api.get("/x")
+
+    asyncio.run(scenario())
+    assert server.wait_closed(1)
