@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -20,6 +21,19 @@ from typing import IO
 from apiclient.models import AsyncBodyStream, BodyStream, Response
 
 Progress = Callable[[int, "int | None"], object]
+
+
+@contextmanager
+def _replaced_when_complete(path: Path) -> Iterator[IO[bytes]]:
+    """A temporary file beside ``path``, renamed onto it only if the block succeeds."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            yield file
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 class StreamedResponse:
@@ -63,16 +77,8 @@ class StreamedResponse:
         """
         if not isinstance(target, (str, os.PathLike)):
             return self._copy(target, progress)
-        path = Path(target)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                written = self._copy(file, progress)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        return written
+        with _replaced_when_complete(Path(target)) as file:
+            return self._copy(file, progress)
 
     def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
         written, total = 0, self.expected_size
@@ -128,16 +134,8 @@ class AsyncStreamedResponse:
         """Write the body to a path (atomically) or a binary file; return the bytes written."""
         if not isinstance(target, (str, os.PathLike)):
             return await self._copy(target, progress)
-        path = Path(target)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                written = await self._copy(file, progress)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        return written
+        with _replaced_when_complete(Path(target)) as file:
+            return await self._copy(file, progress)
 
     async def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
         written = 0
