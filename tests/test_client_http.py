@@ -335,3 +335,14 @@ def test_status_errors_carry_any_retry_after(server: FakeServer, make_client: Ma
 def test_method_is_validated(server: FakeServer, make_client: MakeClient) -> None:
     with pytest.raises(ValueError):
         make_client(server).request("GET /x HTTP/1.1\r\n", "/")
+
+
+def test_a_body_cut_short_is_a_protocol_error(server: FakeServer, make_client: MakeClient) -> None:
+    server.add(
+        "/short", Reply(body=b"x" * 1000, headers={"Content-Length": "5000"}, close_after=True)
+    )
+    server.add("/after", Reply(json="fine"))
+    api = make_client(server, retries=0)
+    with pytest.raises(ProtocolError):
+        api.get("/short")
+    assert api.get("/after") == "fine"  # the broken connection was not reused

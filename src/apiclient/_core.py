@@ -171,6 +171,7 @@ class ClientCore:
             throttle=self.throttle,
             safe_params=self._safe_params,
             auth_origin=self._base.origin,
+            auth_prefix=self._base.prefix,
             on_request=_hooks(on_request),
             on_response=_hooks(on_response),
         )

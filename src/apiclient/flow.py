@@ -63,6 +63,8 @@ class CallSettings:
     safe_params: frozenset[str] = frozenset()
     #: The origin credentials belong to (the client's BASE_URL); None: the first URL's.
     auth_origin: tuple[str, str, int | None] | None = None
+    #: A URL starting with this is on ``auth_origin`` (a fast check for the common case).
+    auth_prefix: str | None = None
     #: Called with each attempt's request before auth is applied, and with its response.
     on_request: tuple[Callable[[Request], object], ...] = ()
     on_response: tuple[Callable[[Request, Response], object], ...] = ()
@@ -76,7 +78,10 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
     deadline = None if settings.timeout.total is None else clock() + settings.timeout.total
     origin = settings.auth_origin or origin_of(request.url)
     credential_params = auth.credential_params if auth is not None else frozenset()
-    on_origin = origin_of(request.url) == origin
+    prefix = settings.auth_prefix
+    on_origin = (prefix is not None and request.url.startswith(prefix)) or (
+        origin_of(request.url) == origin
+    )
     attempt, retries_done, hops, reauthorized = 0, 0, 0, False
     prepare = _prepare_of(auth) if auth is not None else None
     debug = log.isEnabledFor(logging.DEBUG)
