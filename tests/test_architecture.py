@@ -58,8 +58,8 @@ def test_seed_names_are_exported() -> None:
         assert name in apiclient.__all__
 
 
-def test_import_apiclient_does_not_import_urllib3_or_optional_parts() -> None:
-    optional = ("urllib3", "aiohttp", "redis", "oauthlib", "trustme")
+def test_import_apiclient_does_not_import_urllib3_asyncio_or_optional_parts() -> None:
+    optional = ("urllib3", "aiohttp", "redis", "oauthlib", "trustme", "asyncio")
     code = f"import sys, apiclient; print(sorted(m for m in {optional!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -10,7 +10,6 @@ close in the event loop that opened them.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +46,8 @@ class AsyncAPIClient(ClientCore):
         return AiohttpTransport(pool_maxsize=pool_maxsize, verify=verify, ca_certs=ca_certs)
 
     def _default_sleep(self) -> Any:
+        import asyncio  # on first use: asyncio costs ~30 ms to import
+
         return asyncio.sleep
 
     async def call(self, path: str, params: Params | None = None, **more_params: Any) -> Any:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
@@ -59,9 +58,12 @@ def run(
 async def run_async(
     flow: Generator[Effect, Any, T],
     transport: AsyncTransport,
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[Any]] | None = None,
 ) -> T:
     """``run`` for asyncio: the same flow, each effect awaited."""
+    import asyncio  # imported here: the sync client should not pay for asyncio
+
+    sleep = sleep or asyncio.sleep
     value: Any = None
     error: APIError | None = None
     try:
@@ -93,6 +95,8 @@ async def run_async(
 
 
 async def _acquire_async(effect: Acquire) -> None:
+    import asyncio
+
     limiter = effect.limiter
     if isinstance(limiter, Limiter):
         await limiter.acquire_async(timeout=effect.timeout)

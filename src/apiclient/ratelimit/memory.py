@@ -24,7 +24,6 @@ than it accepts (``block=False`` or ``timeout``) books nothing and raises at onc
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import deque
@@ -119,6 +118,8 @@ class RateLimiter:
         """
         if self._single and self._grant_now_if_free():
             return True
+        import asyncio  # imported on first async use: the sync path should not pay for it
+
         wait = self._book(0.0 if not block else timeout)
         while wait > 0:
             if self._sleep is time.sleep:
