@@ -67,10 +67,6 @@ class PageWalk:
             self._url = self._url_for(self._params)
         return page
 
-    def items(self, page: Page) -> list[Any]:
-        """The paginator's items of ``page``."""
-        return self._paginator.items(page)
-
 
 class _Bounded:
     """Shared set-up of the sync and async iterators."""

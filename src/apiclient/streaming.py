@@ -36,8 +36,8 @@ def _replaced_when_complete(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-class StreamedResponse:
-    """A response whose body has not been read yet. Use it as a context manager."""
+class _Unread:
+    """What both streamed responses show before the body is read."""
 
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -53,6 +53,10 @@ class StreamedResponse:
         if length is None or not length.isdigit() or self.headers.get("content-encoding"):
             return None
         return int(length)
+
+
+class StreamedResponse(_Unread):
+    """A response whose body has not been read yet. Use it as a context manager."""
 
     def iter_bytes(self) -> Iterator[bytes]:
         """Yield the decoded body in chunks as they arrive."""
@@ -103,15 +107,8 @@ class StreamedResponse:
         return f"<StreamedResponse [{self.status}]>"
 
 
-class AsyncStreamedResponse:
+class AsyncStreamedResponse(_Unread):
     """``StreamedResponse`` for ``AsyncAPIClient``: ``async with``, ``aiter_bytes()``, ``save``."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-        self.status = response.status
-        self.headers: Mapping[str, str] = response.headers
-        self.url = response.url
-        self.reason = response.reason
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Yield the decoded body in chunks as they arrive."""
@@ -138,8 +135,7 @@ class AsyncStreamedResponse:
             return await self._copy(file, progress)
 
     async def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
-        written = 0
-        total = StreamedResponse(self.response).expected_size
+        written, total = 0, self.expected_size
         async for chunk in self.aiter_bytes():
             file.write(chunk)
             written += len(chunk)

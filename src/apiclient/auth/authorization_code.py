@@ -88,18 +88,12 @@ class OAuth2AuthorizationCode:
         client = oauth2.WebApplicationClient(self.endpoint.client_id)
 
         def build(**extra: Any) -> str:
-            extra.pop("client_id", None)  # prepare_request_body adds it itself
             body: str = client.prepare_request_body(
-                code=code,
-                redirect_uri=self.redirect_uri,
-                code_verifier=verifier,
-                include_client_id=self._secret is None
-                or self._auth_method != "client_secret_basic",
-                **extra,
+                code=code, redirect_uri=self.redirect_uri, code_verifier=verifier, **extra
             )
             return body
 
-        token = yield from self.endpoint.exchange(self.endpoint.request({}, build), self._clock)
+        token = yield from self.endpoint.exchange(self.endpoint.request(build), self._clock)
         if self.on_token is not None:
             self.on_token(dict(token))
         return OAuth2RefreshToken(

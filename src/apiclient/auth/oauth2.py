@@ -14,14 +14,14 @@ Tokens and secrets appear in no repr, log line or error message.
 
 from __future__ import annotations
 
-import base64
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import quote
 
 from apiclient.auth.base import AuthBase, AuthFlow
+from apiclient.auth.basic import BasicAuth
 from apiclient.effects import Effect, Send, Wait
 from apiclient.errors import AuthError, TransportError
 from apiclient.models import Headers, Request, Response
@@ -82,20 +82,27 @@ class TokenEndpoint:
         self._client_secret = client_secret
         self.auth_method = auth_method
 
-    def request(self, body_params: Mapping[str, Any], build: Callable[..., str]) -> Request:
-        """A token request: ``build(**extra)`` is an oauthlib body builder."""
+    def request(self, build: Callable[..., str]) -> Request:
+        """A token request whose body is made by ``build``, an oauthlib body builder.
+
+        The builder gets the client authentication this endpoint uses: ``include_client_id``
+        (the id goes in the body unless HTTP Basic carries it) and, for
+        ``client_secret_post``, ``client_secret``.
+        """
         headers = Headers(
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
         )
-        extra = dict(body_params)
-        if self._client_secret is not None and self.auth_method == "client_secret_basic":
-            pair = f"{quote(self.client_id, safe='')}:{quote(self._client_secret, safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        else:
-            extra["client_id"] = self.client_id
-            if self._client_secret is not None:
-                extra["client_secret"] = self._client_secret
-        return Request("POST", self.token_url, headers, build(**extra).encode())
+        basic = self._client_secret is not None and self.auth_method == "client_secret_basic"
+        extra: dict[str, Any] = {"include_client_id": not basic}
+        if self._client_secret is not None and not basic:
+            extra["client_secret"] = self._client_secret
+        request = Request("POST", self.token_url, headers, build(**extra).encode())
+        if basic:
+            # RFC 6749 section 2.3.1: form-encode the credentials, then HTTP Basic.
+            assert self._client_secret is not None
+            encoded = BasicAuth(quote(self.client_id, safe=""), quote(self._client_secret, safe=""))
+            request = encoded.apply(request)
+        return request
 
     def exchange(
         self, request: Request, clock: Callable[[], float]
@@ -257,16 +264,9 @@ class OAuth2ClientCredentials(OAuth2Bearer):
     def _fetch(self, stale: Token | None) -> Generator[Effect, Any, Token]:
         oauth2, _ = _oauthlib()
         client = oauth2.BackendApplicationClient(self.endpoint.client_id)
-
-        def build(**extra: Any) -> str:
-            # oauthlib adds client_id itself, and only when told to include it.
-            include = extra.pop("client_id", None) is not None
-            body: str = client.prepare_request_body(
-                scope=self.scope, include_client_id=include, **extra
-            )
-            return body
-
-        request = self.endpoint.request({}, build)
+        request = self.endpoint.request(
+            lambda **extra: client.prepare_request_body(scope=self.scope, **extra)
+        )
         return (yield from self.endpoint.exchange(request, self._clock))
 
 
@@ -315,14 +315,15 @@ class OAuth2RefreshToken(OAuth2Bearer):
         if not refresh_token:
             raise AuthError("the access token expired and there is no refresh token")
         client = oauth2.WebApplicationClient(self.endpoint.client_id)
-
-        def build(**extra: Any) -> str:
-            body: str = client.prepare_refresh_body(
-                refresh_token=refresh_token, scope=self.scope, **extra
+        request = self.endpoint.request(
+            # oauthlib's refresh builder, unlike the others, does not add the client's own id.
+            lambda **extra: client.prepare_refresh_body(
+                refresh_token=refresh_token,
+                scope=self.scope,
+                client_id=self.endpoint.client_id if extra["include_client_id"] else None,
+                **extra,
             )
-            return body
-
-        request = self.endpoint.request({}, build)
+        )
         token = yield from self.endpoint.exchange(request, self._clock)
         token.setdefault("refresh_token", refresh_token)  # not rotated: keep the old one
         return token

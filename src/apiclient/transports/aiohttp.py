@@ -112,7 +112,9 @@ class AiohttpTransport:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
                 await _skip_body(raw)
                 data = b""
-            elif stream and not _small(raw):
+            elif stream and not _sized_within(raw, MAX_DRAIN_BYTES):
+                # (a small body is read up front: it can then be dropped without closing the
+                # connection, e.g. a 503 before a retry)
                 chunks = _chunks(raw, max_body_bytes)
                 return Response(
                     raw.status,
@@ -122,7 +124,7 @@ class AiohttpTransport:
                     url=request.url,
                     stream=AsyncBodyStream(chunks, raw.close),
                 )
-            elif _small_enough(raw, max_body_bytes):
+            elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
                 data = await raw.read()  # sized, unencoded, under the cap: one read
             else:
                 data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
@@ -142,10 +144,6 @@ class AiohttpTransport:
             loop = self._loop
             if loop is not None and not loop.is_closed():
                 await session.close()
-
-    def close(self) -> None:
-        """Sync close is not possible for aiohttp; use ``await aclose()``."""
-        raise TypeError("AiohttpTransport is closed with `await transport.aclose()`")
 
 
 async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
@@ -182,22 +180,12 @@ def _client_timeout(total: float | None, connect: float | None, read: float | No
     return _aiohttp().ClientTimeout(total=total, sock_connect=connect, sock_read=read)
 
 
-def _small_enough(raw: Any, max_body_bytes: int) -> bool:
+def _sized_within(raw: Any, limit: int, *, unencoded: bool = False) -> bool:
+    """Whether the body declares a length of at most ``limit`` (and, if asked, no encoding)."""
     length = raw.content_length
-    return (
-        length is not None
-        and length <= min(max_body_bytes, READ_CHUNK_BYTES)
-        and not raw.headers.get("Content-Encoding")
-    )
-
-
-def _small(raw: Any) -> bool:
-    """Whether a body is small enough to read at once, even when streaming.
-
-    Read up front, it can be discarded without closing the connection (a 503 before a retry).
-    """
-    length = raw.content_length
-    return length is not None and length <= MAX_DRAIN_BYTES
+    if length is None or length > limit:
+        return False
+    return not (unencoded and raw.headers.get("Content-Encoding"))
 
 
 async def _skip_body(raw: Any) -> None:
@@ -205,8 +193,7 @@ async def _skip_body(raw: Any) -> None:
 
     aiohttp decodes whatever it reads, so an encoded redirect body is not read at all.
     """
-    length = raw.content_length
-    if length is not None and length <= MAX_DRAIN_BYTES and not raw.headers.get("Content-Encoding"):
+    if _sized_within(raw, MAX_DRAIN_BYTES, unencoded=True):
         await raw.read()
         raw.release()
     else:
