@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import warnings
 from pathlib import Path
 
 import pytest
 
 from apiclient import AsyncAPIClient, OAuth2ClientCredentials, RateLimiter
-from apiclient.testing import FakeServer, Reply
+from apiclient.testing import FakeServer, RecordedRequest, Reply
 from apiclient.testing.oauth import AuthorizationServer, RegisteredClient, WallClock
 
 
@@ -26,14 +27,19 @@ def test_200_concurrent_tasks_stay_within_the_connection_limit(server: FakeServe
 
 
 def test_cancelling_a_task_mid_request_leaves_the_pool_healthy(server: FakeServer) -> None:
-    server.add("/slow", Reply(json="slow", delay=5))
+    arrived = threading.Event()
+
+    def slow(request: RecordedRequest) -> Reply:
+        arrived.set()  # the request is on the wire and the server is working on it
+        return Reply(json="slow", delay=5)
+
+    server.add("/slow", slow)
     server.add("/fast", Reply(json="fast"))
 
     async def scenario() -> list[str]:
         async with AsyncAPIClient(base_url=server.url, pool_maxsize=1) as api:
             task = asyncio.create_task(api.get("/slow"))
-            while not server.requests_to("/slow"):  # the request is on the wire
-                await asyncio.sleep(0)
+            assert await asyncio.to_thread(arrived.wait, 30)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task

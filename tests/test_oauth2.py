@@ -54,17 +54,28 @@ def api_for(tls_server: FakeServer, ca_file: Path) -> Iterator[Any]:
         client.close()
 
 
-def tokens_for(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> dict[str, Any]:
-    """Get a refreshable token the way an app does: through the authorization code flow."""
-    flow = OAuth2AuthorizationCode(
+def code_flow(
+    oauth: AuthorizationServer,
+    wall: WallClock,
+    client: str = "app",
+    secret: str | None = "app-s3cret",
+    **options: Any,
+) -> OAuth2AuthorizationCode:
+    """The authorization code flow of one of the test server's clients."""
+    return OAuth2AuthorizationCode(
         oauth.authorize_url,
         oauth.token_url,
-        "app",
-        "app-s3cret",
+        client,
+        secret,
         redirect_uri=REDIRECT_URI,
-        scope="read",
         clock=wall,
+        **options,
     )
+
+
+def tokens_for(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> dict[str, Any]:
+    """Get a refreshable token the way an app does: through the authorization code flow."""
+    flow = code_flow(oauth, wall, scope="read")
     api = api_for(None)
     location = authorize_in_browser(api, flow.authorization_url())
     auth = flow.fetch_token(location, transport=api.transport)
@@ -132,16 +143,7 @@ def test_authorization_code_with_pkce(
     oauth: AuthorizationServer, api_for: Any, wall: WallClock
 ) -> None:
     saved: list[dict[str, Any]] = []
-    flow = OAuth2AuthorizationCode(
-        oauth.authorize_url,
-        oauth.token_url,
-        "app",
-        "app-s3cret",
-        redirect_uri=REDIRECT_URI,
-        scope="read",
-        on_token=saved.append,
-        clock=wall,
-    )
+    flow = code_flow(oauth, wall, scope="read", on_token=saved.append)
     url = flow.authorization_url()
     assert "code_challenge_method=S256" in url and "state=" in url
     api = api_for(None)
@@ -153,14 +155,7 @@ def test_authorization_code_with_pkce(
 def test_a_wrong_or_replayed_state_is_refused(
     oauth: AuthorizationServer, api_for: Any, wall: WallClock
 ) -> None:
-    flow = OAuth2AuthorizationCode(
-        oauth.authorize_url,
-        oauth.token_url,
-        "app",
-        "app-s3cret",
-        redirect_uri=REDIRECT_URI,
-        clock=wall,
-    )
+    flow = code_flow(oauth, wall)
     api = api_for(None)
     location = authorize_in_browser(api, flow.authorization_url())
     forged = location.replace("state=", "state=x")
@@ -175,9 +170,7 @@ def test_a_wrong_or_replayed_state_is_refused(
 def test_public_client_with_pkce_only(
     oauth: AuthorizationServer, api_for: Any, wall: WallClock
 ) -> None:
-    flow = OAuth2AuthorizationCode(
-        oauth.authorize_url, oauth.token_url, "spa", redirect_uri=REDIRECT_URI, clock=wall
-    )
+    flow = code_flow(oauth, wall, client="spa", secret=None)
     api = api_for(None)
     auth = flow.fetch_token(
         authorize_in_browser(api, flow.authorization_url()), transport=api.transport
