@@ -49,6 +49,12 @@ class SyncFacade:
             return lambda *args, **kwargs: self.run(attribute(*args, **kwargs))
         return attribute
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_") or name == "client":
+            object.__setattr__(self, name, value)
+        else:  # configuration assigned by a test belongs to the client
+            setattr(self.client, name, value)
+
     def paginate(self, *args: Any, **kwargs: Any) -> PaginatedFacade:
         return PaginatedFacade(self, self.client.paginate(*args, **kwargs))
 

@@ -346,3 +346,19 @@ def test_a_body_cut_short_is_a_protocol_error(server: FakeServer, make_client: M
     with pytest.raises(ProtocolError):
         api.get("/short")
     assert api.get("/after") == "fine"  # the broken connection was not reused
+
+
+def test_settings_changed_after_construction_take_effect(
+    server: FakeServer, make_client: MakeClient
+) -> None:
+    server.add("/flaky", [Reply(503), Reply(json="ok")])
+    server.add("/big", Reply(body=b"x" * 5000))
+    api = make_client(server)
+    api.retries = 0
+    api.max_body_bytes = 4096
+    api.timeout = 7
+    assert (api.retries.max_retries, api.max_body_bytes, api.timeout.read) == (0, 4096, 7.0)
+    with pytest.raises(ServiceUnavailable):
+        api.get("/flaky")
+    with pytest.raises(ResponseTooLarge):
+        api.get("/big")

@@ -146,9 +146,6 @@ class ClientCore:
         self.base_url = base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
         self.auth = auth
-        self.timeout = Timeouts.coerce(timeout)
-        self.retries = RetryPolicy.coerce(retries)
-        self.max_redirects = max_redirects
         self.idempotency_keys = idempotency_keys
         self.headers = Headers(self.DEFAULT_HEADERS)
         self.headers["User-Agent"] = user_agent or f"apiclient/{__version__}"
@@ -161,9 +158,9 @@ class ClientCore:
         limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
         self.throttle = AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
         self._settings = CallSettings(
-            retry=self.retries,
+            retry=RetryPolicy.coerce(retries),
             redirect=RedirectPolicy(max_redirects),
-            timeout=self.timeout,
+            timeout=Timeouts.coerce(timeout),
             max_body_bytes=max_body_bytes,
             clock=clock,
             auth=auth,
@@ -175,10 +172,48 @@ class ClientCore:
             on_request=_hooks(on_request),
             on_response=_hooks(on_response),
         )
-        self.max_body_bytes = max_body_bytes
         if transport is None:
             transport = self._default_transport(pool_maxsize, verify, ca_certs)
         self.transport = transport
+
+    # The call settings are the one source of truth; these read and replace them. Each call
+    # reads the (immutable) settings once, so changing them is safe while calls run.
+
+    @property
+    def timeout(self) -> Timeouts:
+        """The time limits of every call (``Timeouts``); assign a number, pair or Timeouts."""
+        return self._settings.timeout
+
+    @timeout.setter
+    def timeout(self, value: TimeoutLike) -> None:
+        self._settings = replace(self._settings, timeout=Timeouts.coerce(value))
+
+    @property
+    def retries(self) -> RetryPolicy:
+        """The retry policy; assign a ``RetryPolicy`` or a number of retries."""
+        return self._settings.retry
+
+    @retries.setter
+    def retries(self, value: RetryPolicy | int) -> None:
+        self._settings = replace(self._settings, retry=RetryPolicy.coerce(value))
+
+    @property
+    def max_redirects(self) -> int:
+        """Redirects followed per call (0: none)."""
+        return self._settings.redirect.max_redirects
+
+    @max_redirects.setter
+    def max_redirects(self, value: int) -> None:
+        self._settings = replace(self._settings, redirect=RedirectPolicy(value))
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest response body accepted, after decompression."""
+        return self._settings.max_body_bytes
+
+    @max_body_bytes.setter
+    def max_body_bytes(self, value: int) -> None:
+        self._settings = replace(self._settings, max_body_bytes=value)
 
     def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
         raise NotImplementedError
@@ -293,7 +328,6 @@ class ClientCore:
         self, url: str, other_origins: bool, headers: Mapping[str, str] | None
     ) -> Request:
         """GET one page's absolute URL; credentials go only to this client's origin."""
-        check_url_text(url)
         if not url.lower().startswith(("http://", "https://")):
             raise PaginationError("a next-page link must be an http(s) URL")
         request = self._build_request("GET", url, None, None, headers, None)
