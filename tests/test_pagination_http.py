@@ -139,6 +139,7 @@ def test_facebook_graph_paging_next(server: FakeServer, make_client: MakeClient)
     assert ids(make_client(server).paginate("/me/friends", paginator=GraphPaging())) == list(
         range(1, 24)
     )
+    assert len(server.requests) == 3  # no "next" on the last page: no request for an empty one
 
 
 def test_an_empty_first_page(server: FakeServer, make_client: MakeClient) -> None:

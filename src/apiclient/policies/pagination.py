@@ -202,7 +202,8 @@ class OffsetLimit:
 class GraphPaging:
     """Facebook Graph API: ``{"data": [...], "paging": {"next": url, "cursors": {...}}}``.
 
-    Follows ``paging.next``; without it, sends ``after=paging.cursors.after`` if present.
+    Follows ``paging.next``. Its absence marks the last page, as Graph's documentation says,
+    even when ``paging.cursors`` is still present.
     """
 
     def items(self, page: Page) -> list[Any]:
@@ -210,12 +211,10 @@ class GraphPaging:
         return _items_at(page.body, "data")
 
     def next_page(self, page: Page) -> NextPage | None:
-        """Follow ``paging.next`` (or the ``after`` cursor)."""
+        """Follow ``paging.next``."""
         paging = (page.body or {}).get("paging") or {}
-        if paging.get("next"):
-            return NextPage(url=paging["next"])
-        after = (paging.get("cursors") or {}).get("after")
-        return NextPage(params={"after": after}) if after and self.items(page) else None
+        following = paging.get("next")
+        return NextPage(url=following) if following and self.items(page) else None
 
 
 def _is_last(count: int, size: int | None, page: Page, total_key: str | None) -> bool:

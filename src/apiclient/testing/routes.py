@@ -1,0 +1,205 @@
+"""Ready-made routes for a ``FakeServer``: paged collections, rate limits and faults.
+
+Each helper returns a route value (a ``Reply``, a list of them, or a function of the
+request), so it plugs into the route table like any hand-written reply::
+
+    FakeServer({
+        "GET /repos": paged(repos, style="link", per_page=30),
+        "GET /search": rate_limited(Reply(json={"hits": []}), limit=10, window=60),
+        "GET /flaky": flaky(Reply(json={"ok": True}), failures=2),
+    })
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from apiclient.testing.server import RecordedRequest, Reply, ReplySource, resolve_reply
+
+PageStyle = Literal["link", "page", "offset", "cursor", "has_more", "graph"]
+RouteFunction = Callable[[RecordedRequest], Reply]
+
+
+def flaky(
+    reply: Reply,
+    *,
+    failures: int = 1,
+    status: int = 503,
+    headers: dict[str, str] | None = None,
+) -> list[Reply]:
+    """Fail ``failures`` times with ``status`` (and ``headers``), then serve ``reply``."""
+    return [Reply(status, json={"error": "injected fault"}, headers=headers or {})] * failures + [
+        reply
+    ]
+
+
+def paged(
+    items: Sequence[Any],
+    *,
+    style: PageStyle = "link",
+    per_page: int = 30,
+    max_per_page: int = 100,
+    items_key: str = "items",
+) -> RouteFunction:
+    """A collection served page by page, the way real APIs do it.
+
+    ``style`` picks the wire format (each matches the paginator of the same idea):
+
+    - ``"link"``: ``?page=&per_page=``, the body is the list, ``Link: <...>; rel="next"``
+      (GitHub; ``LinkHeader``);
+    - ``"page"``: ``?page=&per_page=`` -> ``{items_key: [...], "page", "per_page", "total"}``
+      (``PageNumber(items_key=..., total_key="total")``);
+    - ``"offset"``: ``?offset=&limit=`` -> ``{items_key: [...], "total"}`` (``OffsetLimit``);
+    - ``"cursor"``: ``?cursor=&limit=`` -> ``{"data": [...], "next_cursor"}`` (``Cursor``);
+    - ``"has_more"``: ``?starting_after=<id>&limit=`` -> ``{"data": [...], "has_more"}``
+      (Stripe; ``HasMore``; items need an ``"id"``);
+    - ``"graph"``: ``?after=&limit=`` -> ``{"data": [...], "paging": {"cursors", "next"}}``
+      (Facebook Graph; ``GraphPaging``).
+
+    A page size above ``max_per_page`` is capped, as real APIs do.
+    """
+    collection = list(items)
+    if style in ("link", "page"):
+        return _numbered_pages(collection, style, per_page, max_per_page, items_key)
+
+    def serve(request: RecordedRequest) -> Reply:
+        size = _page_size(request.args.get("limit"), per_page, max_per_page)
+        start = _start_of(request, style, collection)
+        chunk = collection[start : start + size]
+        more = start + size < len(collection)
+        if style == "offset":
+            return Reply(json={items_key: chunk, "total": len(collection)})
+        if style == "cursor":
+            following = _cursor(start + size) if more else None
+            return Reply(json={"data": chunk, "next_cursor": following})
+        if style == "has_more":
+            return Reply(json={"data": chunk, "has_more": more})
+        paging: dict[str, Any] = {
+            "cursors": {"before": _cursor(start), "after": _cursor(start + len(chunk))}
+        }
+        if more:
+            query = {**request.args, "after": _cursor(start + size), "limit": size}
+            paging["next"] = _with_query(request, query)
+        return Reply(json={"data": chunk, "paging": paging})
+
+    return serve
+
+
+def _numbered_pages(
+    collection: list[Any], style: str, per_page: int, max_per_page: int, items_key: str
+) -> RouteFunction:
+    def serve(request: RecordedRequest) -> Reply:
+        size = _page_size(request.args.get("per_page"), per_page, max_per_page)
+        number = max(1, int(request.args.get("page") or 1))
+        chunk = collection[(number - 1) * size : number * size]
+        if style == "page":
+            body = {items_key: chunk, "page": number, "per_page": size, "total": len(collection)}
+            return Reply(json=body)
+        last = max(1, math.ceil(len(collection) / size))
+        relations = {"first": 1, "prev": number - 1, "next": number + 1, "last": last}
+        links = [
+            f'<{_with_query(request, {**request.args, "page": page, "per_page": size})}>; '
+            f'rel="{rel}"'
+            for rel, page in relations.items()
+            if 1 <= page <= last and page != number
+        ]
+        return Reply(json=chunk, headers={"Link": ", ".join(links)} if links else {})
+
+    return serve
+
+
+def _page_size(asked: str | None, default: int, largest: int) -> int:
+    return max(1, min(int(asked), largest)) if asked else default
+
+
+def _start_of(request: RecordedRequest, style: str, collection: list[Any]) -> int:
+    if style == "offset":
+        return int(request.args.get("offset") or 0)
+    if style == "has_more":
+        after = request.args.get("starting_after")
+        ids = [str(item["id"]) for item in collection]
+        return ids.index(after) + 1 if after in ids else 0
+    token = request.args.get("cursor" if style == "cursor" else "after")
+    return int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+
+
+def _cursor(position: int) -> str:
+    """An opaque cursor, as real APIs hand out (here: the position, base64-encoded)."""
+    return base64.urlsafe_b64encode(str(position).encode()).decode()
+
+
+def _with_query(request: RecordedRequest, query: dict[str, Any]) -> str:
+    return f"{request.url.split('?', 1)[0]}?{urlencode(query)}"
+
+
+class RateLimitedRoute:
+    """Serves a route under a quota of ``limit`` requests per fixed ``window`` of seconds.
+
+    Every reply carries GitHub-style headers (``X-RateLimit-Limit``, ``-Remaining``,
+    ``-Used``, ``-Reset`` in epoch seconds). Over the quota it answers ``status`` (429, or
+    403 as GitHub does) with ``Retry-After`` until the window resets. ``clock`` is the wall
+    clock (``time.time``); inject one to test without waiting. ``rejected`` counts refusals.
+    """
+
+    def __init__(
+        self,
+        reply: ReplySource,
+        *,
+        limit: int,
+        window: float,
+        status: int = 429,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.reply, self.limit, self.window, self.status = reply, limit, window, status
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._window_start = float("-inf")
+        self._used = 0
+        self._served = 0
+        self.rejected = 0
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        """Serve or refuse ``request``, counting it against the current window."""
+        with self._lock:
+            now = self._clock()
+            if now >= self._window_start + self.window:
+                self._window_start, self._used = now, 0
+            reset = self._window_start + self.window
+            allowed = self._used < self.limit
+            if allowed:
+                self._used += 1
+                served, self._served = self._served, self._served + 1
+            else:
+                self.rejected += 1
+            headers = {
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(self.limit - self._used),
+                "X-RateLimit-Used": str(self._used),
+                "X-RateLimit-Reset": str(math.ceil(reset)),
+            }
+        if not allowed:
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
+            body = {"message": "API rate limit exceeded"}
+            return Reply(self.status, json=body, headers=headers)
+        reply = resolve_reply(self.reply, request, served)
+        return replace(reply, headers={**reply.headers, **headers})
+
+
+def rate_limited(
+    reply: ReplySource,
+    *,
+    limit: int,
+    window: float,
+    status: int = 429,
+    clock: Callable[[], float] = time.time,
+) -> RateLimitedRoute:
+    """``reply`` under a quota of ``limit`` per ``window`` seconds (see ``RateLimitedRoute``)."""
+    return RateLimitedRoute(reply, limit=limit, window=window, status=status, clock=clock)
+

@@ -1,0 +1,119 @@
+"""The testing kit's ready-made routes work with the paginators and policies they imitate."""
+
+from __future__ import annotations
+
+import pytest
+
+from apiclient import (
+    APIClient,
+    Cursor,
+    GraphPaging,
+    HasMore,
+    LinkHeader,
+    OffsetLimit,
+    PageNumber,
+    Paginator,
+    TooManyRequests,
+)
+from apiclient.testing import FakeServer, Reply, flaky, paged, rate_limited
+
+ITEMS = [{"id": f"it{n}", "n": n} for n in range(23)]
+
+STYLES: list[tuple[str, Paginator, dict[str, int]]] = [
+    ("link", LinkHeader(), {"per_page": 5}),
+    ("page", PageNumber(items_key="items", total_key="total", per_page=5), {"per_page": 5}),
+    ("offset", OffsetLimit(items_key="items", limit=5, total_key="total"), {"limit": 5}),
+    ("cursor", Cursor(), {"limit": 5}),
+    ("has_more", HasMore(), {"limit": 5}),
+    ("graph", GraphPaging(), {"limit": 5}),
+]
+
+
+@pytest.mark.parametrize(("style", "paginator", "first"), STYLES, ids=[s[0] for s in STYLES])
+def test_each_page_style_walks_the_whole_collection_with_its_paginator(
+    fake_server: FakeServer, style: str, paginator: Paginator, first: dict[str, int]
+) -> None:
+    fake_server.add("GET /things", paged(ITEMS, style=style, per_page=5))  # type: ignore[arg-type]
+    with APIClient(base_url=fake_server.url) as api:
+        walked = list(api.paginate("/things", paginator=paginator, params=first))
+    assert walked == ITEMS
+    assert len(fake_server.requests) == 5
+
+
+def test_link_pages_carry_first_prev_next_last_as_absolute_urls(fake_server: FakeServer) -> None:
+    fake_server.add("GET /things", paged(ITEMS, per_page=10))
+    with APIClient(base_url=fake_server.url) as api:
+        response = api.get("/things", params={"page": 2}, raw=True)
+    links = response.headers["Link"]
+    for rel, page in [("first", 1), ("prev", 1), ("next", 3), ("last", 3)]:
+        assert f'<{fake_server.url}things?page={page}&per_page=10>; rel="{rel}"' in links
+
+
+def test_page_size_is_capped_like_a_real_api(fake_server: FakeServer) -> None:
+    fake_server.add("GET /things", paged(ITEMS, style="page", max_per_page=4))
+    with APIClient(base_url=fake_server.url) as api:
+        body = api.get("/things", params={"per_page": 1000})
+    assert len(body["items"]) == 4 and body["total"] == 23
+
+
+class FakeWallClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limited_route_counts_down_refuses_then_resets(fake_server: FakeServer) -> None:
+    clock = FakeWallClock()
+    route = rate_limited(Reply(json={"ok": True}), limit=2, window=60, clock=clock)
+    fake_server.add("GET /search", route)
+    with APIClient(base_url=fake_server.url, retries=0, adaptive_throttle=False) as api:
+        first = api.get("/search", raw=True)
+        second = api.get("/search", raw=True)
+        with pytest.raises(TooManyRequests) as refused:
+            api.get("/search")
+        clock.now += 60
+        again = api.get("/search", raw=True)
+    assert first.headers["X-RateLimit-Remaining"] == "1"
+    assert second.headers["X-RateLimit-Remaining"] == "0"
+    assert second.headers["X-RateLimit-Reset"] == "1000060"
+    assert refused.value.retry_after == 60
+    assert again.headers["X-RateLimit-Remaining"] == "1" and again.json() == {"ok": True}
+    assert route.rejected == 1
+
+
+def test_rate_limited_route_can_answer_403_as_github_does(fake_server: FakeServer) -> None:
+    route = rate_limited(Reply(json={}), limit=0, window=60, status=403, clock=FakeWallClock())
+    fake_server.add("GET /user", route)
+    with APIClient(base_url=fake_server.url, retries=0, adaptive_throttle=False) as api:
+        response = api.request("GET", "/user", raw=True)
+    assert response.status == 403 and response.headers["Retry-After"] == "60"
+
+
+def test_rate_limited_route_wraps_a_sequence_of_replies(fake_server: FakeServer) -> None:
+    replies = [Reply(json=1), Reply(json=2)]
+    fake_server.add("GET /n", rate_limited(replies, limit=5, window=60, clock=FakeWallClock()))
+    with APIClient(base_url=fake_server.url) as api:
+        assert [api.get("/n"), api.get("/n"), api.get("/n")] == [1, 2, 2]
+
+
+def test_flaky_fails_then_recovers_and_the_client_retries_through(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.add("GET /flaky", flaky(Reply(json={"ok": True}), failures=2))
+    with APIClient(base_url=fake_server.url, sleep=lambda seconds: None) as api:
+        assert api.get("/flaky") == {"ok": True}
+    assert [r.path for r in fake_server.requests] == ["/flaky"] * 3
+
+
+def test_recorded_requests_know_their_absolute_url() -> None:
+    with FakeServer({"/x": Reply()}) as server:
+        with APIClient(base_url=server.url) as api:
+            api.get("/x", params={"q": "1"})
+        assert server.requests[0].url == f"{server.url}x?q=1"
+
+
+def test_the_fixture_is_a_started_server_stopped_after_the_test(fake_server: FakeServer) -> None:
+    assert fake_server.url.startswith("http://127.0.0.1:")
+    assert fake_server.requests == []
