@@ -1,6 +1,13 @@
 import pytest
 
-from apiclient.policies.urls import BaseURL, add_query, encode_params, origin_of, path_segment
+from apiclient.policies.urls import (
+    BaseURL,
+    add_query,
+    encode_params,
+    origin_of,
+    path_segment,
+    set_query_param,
+)
 
 
 @pytest.mark.parametrize("base", ["https://h/v1/", "https://h/v1"])
@@ -73,3 +80,22 @@ def test_path_segment_encodes_one_segment() -> None:
     for bad in ("", ".", ".."):
         with pytest.raises(ValueError):
             path_segment(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/x", "https://a.example/x?access_token=new"),
+        ("https://a.example/x?after=QQ", "https://a.example/x?after=QQ&access_token=new"),
+        (
+            "https://a.example/x?access_token=old&after=QQ&access_token=older",
+            "https://a.example/x?after=QQ&access_token=new",
+        ),
+        (
+            "https://a.example/x?access_tokens=keep",
+            "https://a.example/x?access_tokens=keep&access_token=new",
+        ),
+    ],
+)
+def test_set_query_param_replaces_every_earlier_value(url: str, expected: str) -> None:
+    assert set_query_param(url, "access_token", "new") == expected

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from apiclient.defaults import REDACTED
 from apiclient.effects import Effect
 from apiclient.models import Request, Response
-from apiclient.policies.urls import add_query, encode_params
+from apiclient.policies.urls import set_query_param
 from apiclient.policies.validation import check_header
 
 AuthFlow = Generator[Effect, Any, Request]
@@ -65,8 +65,8 @@ class AuthBase:
 
     @staticmethod
     def with_param(request: Request, name: str, value: str) -> Request:
-        """A copy of ``request`` with ``name=value`` appended to its query string."""
-        url = add_query(request.url, encode_params(((name, value),)))
+        """A copy of ``request`` with ``name=value`` in its query string, replacing any other."""
+        url = set_query_param(request.url, name, value)
         return Request(request.method, url, request.headers, request.body)
 
     def __repr__(self) -> str:

@@ -93,6 +93,24 @@ def add_query(url: str, query: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
+def set_query_param(url: str, name: str, value: Any) -> str:
+    """``url`` with every ``name=`` pair removed and ``name=value`` appended.
+
+    For credentials in the query: a next-page link that already carries one (Facebook's
+    do) must not end up with two, or with a stale one.
+    """
+    pair = encode_params(((name, value),))
+    base, mark, query = url.partition("?")
+    if not mark:
+        return f"{url}?{pair}"
+    fragment_mark = query.find("#")
+    if fragment_mark >= 0:
+        query = query[:fragment_mark]
+    prefix = pair.split("=", 1)[0] + "="
+    kept = [part for part in query.split("&") if part and not part.startswith(prefix)]
+    return f"{base}?{'&'.join([*kept, pair])}"
+
+
 def path_segment(value: Any) -> str:
     """Encode ``value`` as exactly one path segment (for ids in paths: ``/users/{id}``).
 
