@@ -7,6 +7,7 @@ import pytest
 from apiclient import (
     APIClient,
     Cursor,
+    ETagCache,
     GraphPaging,
     HasMore,
     LinkHeader,
@@ -15,7 +16,7 @@ from apiclient import (
     Paginator,
     TooManyRequests,
 )
-from apiclient.testing import FakeServer, Reply, flaky, paged, rate_limited
+from apiclient.testing import FakeServer, Reply, conditional, flaky, paged, rate_limited
 
 ITEMS = [{"id": f"it{n}", "n": n} for n in range(23)]
 
@@ -117,3 +118,30 @@ def test_recorded_requests_know_their_absolute_url() -> None:
 def test_the_fixture_is_a_started_server_stopped_after_the_test(fake_server: FakeServer) -> None:
     assert fake_server.url.startswith("http://127.0.0.1:")
     assert fake_server.requests == []
+
+
+def test_conditional_answers_304_while_the_body_is_unchanged(fake_server: FakeServer) -> None:
+    version = {"n": 1}
+    fake_server.add("GET /doc", conditional(lambda request: Reply(json=dict(version))))
+    with APIClient(base_url=fake_server.url, cache=ETagCache()) as api:
+        assert api.get("/doc") == {"n": 1}
+        assert api.get("/doc") == {"n": 1}
+        version["n"] = 2
+        assert api.get("/doc") == {"n": 2}
+    assert api.cache is not None and api.cache.hits == 1
+    assert "If-None-Match" not in fake_server.requests[0].headers
+    assert (
+        fake_server.requests[1].headers["If-None-Match"]
+        == fake_server.requests[2].headers["If-None-Match"]
+    )
+
+
+def test_a_shared_quota_counts_every_route_it_covers(fake_server: FakeServer) -> None:
+    quota = rate_limited(Reply(json="a"), limit=2, window=60, clock=FakeWallClock())
+    fake_server.add("GET /a", quota)
+    fake_server.add("GET /b", quota.share(Reply(json="b")))
+    with APIClient(base_url=fake_server.url, retries=0, adaptive_throttle=False) as api:
+        assert [api.get("/a"), api.get("/b")] == ["a", "b"]
+        with pytest.raises(TooManyRequests):
+            api.get("/b")
+    assert quota.quota()["remaining"] == 0 and quota.rejected == 1

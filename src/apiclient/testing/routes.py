@@ -13,11 +13,13 @@ request), so it plugs into the route table like any hand-written reply::
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from email.utils import formatdate
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -143,9 +145,12 @@ class RateLimitedRoute:
     """Serves a route under a quota of ``limit`` requests per fixed ``window`` of seconds.
 
     Every reply carries GitHub-style headers (``X-RateLimit-Limit``, ``-Remaining``,
-    ``-Used``, ``-Reset`` in epoch seconds). Over the quota it answers ``status`` (429, or
-    403 as GitHub does) with ``Retry-After`` until the window resets. ``clock`` is the wall
-    clock (``time.time``); inject one to test without waiting. ``rejected`` counts refusals.
+    ``-Used``, ``-Reset`` in epoch seconds) and a ``Date`` from ``clock``. Over the quota it
+    answers ``status`` (429, or 403 as GitHub does) with ``Retry-After`` until the window
+    resets. A ``304 Not Modified`` is not counted, as on GitHub. ``clock`` is the wall clock
+    (``time.time``): inject a fake one, and the same to the client, to test without
+    waiting. ``rejected`` counts refusals; ``share(other_route)`` puts another route under
+    the same quota.
     """
 
     def __init__(
@@ -162,34 +167,87 @@ class RateLimitedRoute:
         self._lock = threading.Lock()
         self._window_start = float("-inf")
         self._used = 0
-        self._served = 0
+        self._served = [0]
         self.rejected = 0
 
     def __call__(self, request: RecordedRequest) -> Reply:
         """Serve or refuse ``request``, counting it against the current window."""
+        return self._serve(request, self.reply, self._served)
+
+    def share(self, source: ReplySource) -> RouteFunction:
+        """Another route counted against this same quota (GitHub's quota is per token)."""
+        served = [0]
+        return lambda request: self._serve(request, source, served)
+
+    def _serve(self, request: RecordedRequest, source: ReplySource, served: list[int]) -> Reply:
         with self._lock:
             now = self._clock()
             if now >= self._window_start + self.window:
                 self._window_start, self._used = now, 0
-            reset = self._window_start + self.window
-            allowed = self._used < self.limit
-            if allowed:
-                self._used += 1
-                served, self._served = self._served, self._served + 1
-            else:
+            window_start = self._window_start
+            if self._used >= self.limit:
                 self.rejected += 1
-            headers = {
-                "X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": str(self.limit - self._used),
-                "X-RateLimit-Used": str(self._used),
-                "X-RateLimit-Reset": str(math.ceil(reset)),
-            }
-        if not allowed:
-            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
-            body = {"message": "API rate limit exceeded"}
-            return Reply(self.status, json=body, headers=headers)
-        reply = resolve_reply(self.reply, request, served)
+                headers = self._headers(now)
+                headers["Retry-After"] = str(max(1, math.ceil(window_start + self.window - now)))
+                body = {"message": "API rate limit exceeded"}
+                return Reply(self.status, json=body, headers=headers)
+            self._used += 1
+            index, served[0] = served[0], served[0] + 1
+        reply = resolve_reply(source, request, index)
+        with self._lock:
+            if reply.status == 304 and self._window_start == window_start:
+                self._used -= 1
+            headers = self._headers(now)
         return replace(reply, headers={**reply.headers, **headers})
+
+    def quota(self) -> dict[str, int]:
+        """The quota now: ``limit``, ``remaining``, ``used`` and ``reset`` (epoch seconds)."""
+        with self._lock:
+            now = self._clock()
+            fresh = now >= self._window_start + self.window
+            used = 0 if fresh else self._used
+            reset = now + self.window if fresh else self._window_start + self.window
+            return {
+                "limit": self.limit,
+                "remaining": self.limit - used,
+                "used": used,
+                "reset": math.ceil(reset),
+            }
+
+    def _headers(self, now: float) -> dict[str, str]:
+        return {
+            "Date": formatdate(now, usegmt=True),
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - self._used),
+            "X-RateLimit-Used": str(self._used),
+            "X-RateLimit-Reset": str(math.ceil(self._window_start + self.window)),
+        }
+
+
+def conditional(source: ReplySource) -> RouteFunction:
+    """``source`` with an ``ETag`` on each 200, and ``304 Not Modified`` when it matches.
+
+    The ETag is a digest of the body, so it changes exactly when the content does. A
+    request whose ``If-None-Match`` names the current ETag gets an empty 304.
+    """
+    served = 0
+    lock = threading.Lock()
+
+    def serve(request: RecordedRequest) -> Reply:
+        nonlocal served
+        with lock:
+            index, served = served, served + 1
+        reply = resolve_reply(source, request, index)
+        if reply.status != 200:
+            return reply
+        body, _ = reply.encoded()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+        asked = request.headers.get("if-none-match", "")
+        if etag in [tag.strip() for tag in asked.split(",")]:
+            return Reply(304, headers={"ETag": etag})
+        return replace(reply, headers={**reply.headers, "ETag": etag})
+
+    return serve
 
 
 def rate_limited(
