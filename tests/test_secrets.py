@@ -56,12 +56,35 @@ def test_debug_logs_show_each_attempt_without_secrets(
     ):
         assert api.call("/flaky", page=2, token="t0ken-s3cret") == "ok"
     assert_no_secret(caplog.text)
-    attempts = [r.getMessage() for r in caplog.records if r.name == "apiclient"]
+    attempts = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "apiclient" and r.levelno == logging.DEBUG
+    ]
     assert len(attempts) == 2
     assert "GET" in attempts[0] and "-> 503" in attempts[0] and "attempt 1" in attempts[0]
     assert "page=2" in attempts[0] and "token=[redacted]" in attempts[0] and " ms " in attempts[0]
     # urllib3's own debug lines (which print the request target) are redacted too.
     assert any(r.name.startswith("urllib3") for r in caplog.records)
+
+
+def test_retries_and_server_pauses_are_logged_at_info_without_secrets(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.add("/flaky", [Reply(503), Reply(json="ok")])
+    server.add("/busy", [Reply(429, headers={"Retry-After": "2"}), Reply(json="ok")])
+    with (
+        caplog.at_level(logging.INFO, logger="apiclient"),
+        Keyed("k3y-s3cret", base_url=server.url, sleep=lambda s: None, clock=lambda: 0.0) as api,
+    ):
+        api.call("/flaky", token="t0ken-s3cret")
+        api.call("/busy")
+    assert_no_secret(caplog.text)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines[0].startswith("GET http://127.0.0.1:")
+    assert "/flaky?token=[redacted] got 503; retry 1 of 3 in " in lines[0]
+    assert "/busy got 429; retry 1 of 3 in 2.00s" in lines[1]
+    assert "waits 2.0s: the server asked every caller to slow down" in lines[2]
 
 
 def test_status_errors_hold_no_secret(server: FakeServer) -> None:

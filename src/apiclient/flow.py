@@ -93,6 +93,12 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                     raise RateExceededError(
                         "the server asked every caller to wait", retry_after=pause
                     )
+                log.info(
+                    "%s %s waits %.1fs: the server asked every caller to slow down",
+                    request.method,
+                    redact_url(request.url, settings.safe_params),
+                    pause,
+                )
                 yield Sleep(pause)
             if settings.limiter is not None:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
@@ -128,6 +134,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             delay = retry.delay_after_error(request, error, retries_done)
             if delay is None or not _fits(delay, deadline, clock):
                 raise
+            cause: object = type(error).__name__
         else:
             if follow is not None:
                 response.close()
@@ -140,7 +147,17 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 response.attempts = attempt
                 return response
             response.close()  # a streamed body we will not read goes back now
+            cause = response.status
         retries_done += 1
+        log.info(
+            "%s %s got %s; retry %d of %d in %.2fs",
+            request.method,
+            redact_url(request.url, settings.safe_params),
+            cause,
+            retries_done,
+            retry.max_retries,
+            delay,
+        )
         yield Sleep(delay)
 
 
