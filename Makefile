@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
 	touch $(STAMP)
 
 # The Redis tests need a real redis-server (Debian's package). Installed when we are root;
@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy --strict src
+	$(BIN)/python -m mypy --strict src examples
 
 pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest

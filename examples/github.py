@@ -52,9 +52,10 @@ class GitHubAPI(APIClient):
         profile: dict[str, Any] = self.get(f"/users/{path_segment(login)}")
         return profile
 
-    def repos(self, login: str) -> Paginated:
-        """Every public repository of ``login``, 100 per request."""
-        return self.paginate(f"/users/{path_segment(login)}/repos", params={"per_page": 100})
+    def repos(self, login: str, per_page: int = 100) -> Paginated:
+        """Every public repository of ``login``, ``per_page`` per request (100 at most)."""
+        path = f"/users/{path_segment(login)}/repos"
+        return self.paginate(path, params={"per_page": per_page})
 
     def issues(self, owner: str, repo: str, state: str = "open") -> Paginated:
         """Every issue of ``owner/repo`` in ``state`` (``open``, ``closed`` or ``all``)."""

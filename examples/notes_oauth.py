@@ -19,11 +19,18 @@ import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apiclient import APIClient, Cursor, OAuth2RefreshToken
+from apiclient import APIClient, Cursor, OAuth2AuthorizationCode, OAuth2RefreshToken
+from apiclient.testing import FakeServer, RecordedRequest, Reply
+from apiclient.testing.oauth import REDIRECT_URI, AuthorizationServer, RegisteredClient, WallClock
+
+#: The app's registration at the fake authorization server.
+CLIENT_ID, CLIENT_SECRET = "notes-app", "s3cret"
 
 
 class TokenFile:
@@ -78,24 +85,59 @@ def connect(
     return NotesAPI(base_url=base_url, auth=auth, **client_options)
 
 
-def run_against_fake(token_path: Path) -> int:
-    """Start a local authorization server and Notes API (TLS), then use the client."""
-    import trustme
-    import urllib3
+@dataclass
+class FakeNotes:
+    """The Notes API and its OAuth 2 authorization server, on one local TLS server."""
 
-    from apiclient import OAuth2AuthorizationCode
-    from apiclient.testing import FakeServer, RecordedRequest, Reply
-    from apiclient.testing.oauth import (
-        REDIRECT_URI,
-        AuthorizationServer,
-        RegisteredClient,
-        WallClock,
-    )
+    server: FakeServer
+    oauth: AuthorizationServer
+    ca_file: str
+    clock: WallClock
+
+    def authorize(self, tokens: TokenFile) -> dict[str, Any]:
+        """What happens once, when a user installs the app: the authorization code flow."""
+        import urllib3
+
+        flow = OAuth2AuthorizationCode(
+            self.oauth.authorize_url,
+            self.oauth.token_url,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            redirect_uri=REDIRECT_URI,
+            scope="read write",
+            clock=self.clock,
+        )
+        browser = urllib3.PoolManager(ca_certs=self.ca_file)  # the user's browser
+        callback = browser.request("GET", flow.authorization_url(), redirect=False)
+        with APIClient(base_url=self.server.url, ca_certs=self.ca_file) as bootstrap:
+            granted = flow.fetch_token(callback.headers["Location"], transport=bootstrap.transport)
+        token = granted.token or {}
+        tokens.save(token)
+        return token
+
+    def connect(self, tokens: TokenFile, **client_options: Any) -> NotesAPI:
+        """A client for this fake, as ``connect`` builds one for a real server."""
+        return connect(
+            self.server.url,
+            self.oauth.token_url,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            tokens,
+            ca_certs=self.ca_file,
+            clock=self.clock,
+            **client_options,
+        )
+
+
+@contextmanager
+def fake_notes(directory: Path) -> Iterator[FakeNotes]:
+    """Start the fake Notes API with TLS (certificates made with trustme, in ``directory``)."""
+    import trustme
 
     ca = trustme.CA()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca_file = str(token_path.with_name("ca.pem"))
+    ca_file = str(directory / "ca.pem")
     ca.cert_pem.write_to_path(ca_file)
     notes: list[dict[str, Any]] = [{"id": n, "text": f"note {n}"} for n in range(1, 6)]
 
@@ -110,45 +152,26 @@ def run_against_fake(token_path: Path) -> int:
 
     clock = WallClock()
     with FakeServer(tls=context) as server:
-        oauth = AuthorizationServer(server, [RegisteredClient("notes-app", "s3cret")], clock)
-        oauth.expires_in = 300
+        oauth = AuthorizationServer(server, [RegisteredClient(CLIENT_ID, CLIENT_SECRET)], clock)
+        oauth.expires_in = 300  # access tokens live five minutes
         server.add("GET /api/notes", oauth.protect(list_notes))
         server.add("POST /api/notes", oauth.protect(add_note, ["write"]))
-        # Once, when the user installs the app: the authorization code flow.
-        flow = OAuth2AuthorizationCode(
-            oauth.authorize_url,
-            oauth.token_url,
-            "notes-app",
-            "s3cret",
-            redirect_uri=REDIRECT_URI,
-            scope="read write",
-            clock=clock,
-        )
-        browser = urllib3.PoolManager(ca_certs=ca_file)
-        callback = browser.request("GET", flow.authorization_url(), redirect=False)
-        with APIClient(base_url=server.url, ca_certs=ca_file) as bootstrap:
-            first = flow.fetch_token(callback.headers["Location"], transport=bootstrap.transport)
-        first_token = first.token or {}
-        TokenFile(token_path).save(first_token)
-        print(f"authorized; token saved to {token_path.name}")
+        yield FakeNotes(server, oauth, ca_file, clock)
 
-        # Every run after that: load the token, use the API, let it refresh itself.
-        tokens = TokenFile(token_path)
-        with connect(
-            server.url,
-            oauth.token_url,
-            "notes-app",
-            "s3cret",
-            tokens,
-            ca_certs=ca_file,
-            clock=clock,
-        ) as api:
+
+def run_against_fake(directory: Path) -> int:
+    """Authorize once, then use the API past the token's expiry: it refreshes itself."""
+    tokens = TokenFile(directory / "token.json")
+    with fake_notes(directory) as fake:
+        first_token = fake.authorize(tokens)
+        print(f"authorized; token saved to {tokens.path.name}")
+        with fake.connect(tokens) as api:
             print("notes:", [note["text"] for note in api.notes()])
-            clock.now += 600  # ten minutes later the access token has expired
+            fake.clock.now += 600  # ten minutes later the access token has expired
             print("added:", api.add_note("written after the token expired")["text"])
             rotated = tokens.load()["refresh_token"] != first_token["refresh_token"]
             print("rotated refresh token saved:", rotated)
-            print("token requests the server saw:", oauth.store.token_requests)
+            print("token requests the server saw:", fake.oauth.store.token_requests)
     return 0
 
 
@@ -159,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     base_url = os.environ.get("NOTES_BASE_URL")
     if base_url is None:
         with tempfile.TemporaryDirectory() as directory:
-            return run_against_fake(Path(directory) / "token.json")
+            return run_against_fake(Path(directory))
     tokens = TokenFile(args.token_file)
     with connect(
         base_url,

@@ -22,11 +22,20 @@ def run_example(name: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def test_demo_runs_without_tracebacks_or_warnings() -> None:
+def test_demo_tells_the_whole_story_without_tracebacks_or_warnings() -> None:
     result = run_example("demo.py")
     assert result.stderr == ""
-    assert "100 widgets; TCP connections so far: 1" in result.stdout
-    assert "token=[redacted]" in result.stdout and "demo-secret-key" not in result.stdout
+    out = result.stdout
+    assert "250/250" in out  # the progress bar completed
+    assert "got 503; retry 1 of 3" in out and "got 429; retry 1 of 3 in 1.00s" in out
+    assert "rotated refresh token saved before use: True" in out
+    assert "token requests: ['authorization_code', 'refresh_token']" in out
+    assert "Graph error object -> GraphAPIError(code=100)" in out
+    assert "NotFound: 404 Not Found" in out and "ReadTimeout" in out and "ConnectError" in out
+    for row in ["HTTP requests served", "TCP connections opened", "retries", "elapsed"]:
+        assert row in out
+    for secret in ["demo-key", "demo-token", "ghp-demo-token", "s3cret"]:
+        assert secret not in out
 
 
 def test_the_oauth_example_refreshes_and_saves_the_rotated_token() -> None:
@@ -34,3 +43,9 @@ def test_the_oauth_example_refreshes_and_saves_the_rotated_token() -> None:
     assert "notes: ['note 1', 'note 2', 'note 3', 'note 4', 'note 5']" in result.stdout
     assert "rotated refresh token saved: True" in result.stdout
     assert "['authorization_code', 'refresh_token']" in result.stdout
+
+
+def test_each_example_runs_from_the_command_line_against_its_fake() -> None:
+    assert "shazow  Klout score  61.7" in run_example("klout.py").stdout
+    assert "friends: 57" in run_example("facebook.py").stdout
+    assert "250 repositories" in run_example("github.py").stdout

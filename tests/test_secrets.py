@@ -84,7 +84,7 @@ def test_retries_and_server_pauses_are_logged_at_info_without_secrets(
     assert lines[0].startswith("GET http://127.0.0.1:")
     assert "/flaky?token=[redacted] got 503; retry 1 of 3 in " in lines[0]
     assert "/busy got 429; retry 1 of 3 in 2.00s" in lines[1]
-    assert "waits 2.0s: the server asked every caller to slow down" in lines[2]
+    assert "/busy waits 2.0s: the server's rate limit (all callers wait)" in lines[2]
 
 
 def test_status_errors_hold_no_secret(server: FakeServer) -> None:

@@ -11,7 +11,7 @@ close in the event loop that opened them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from apiclient.transports.base import AsyncTransport
 
+
+_AsyncClient = TypeVar("_AsyncClient", bound="AsyncAPIClient")
 
 class AsyncAPIClient(ClientCore):
     """Base class for an asyncio API client library; ``APIClient``'s surface with ``await``.
@@ -181,7 +183,7 @@ class AsyncAPIClient(ClientCore):
         """Close the connections, in the event loop that opened them."""
         await self.transport.aclose()
 
-    async def __aenter__(self) -> AsyncAPIClient:
+    async def __aenter__(self: _AsyncClient) -> _AsyncClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

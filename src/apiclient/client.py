@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
     from apiclient.transports.base import Transport
 
+
+_Client = TypeVar("_Client", bound="APIClient")
 
 class APIClient(ClientCore):
     """Base class for an API client library (sync; ``AsyncAPIClient`` is its asyncio twin).
@@ -217,7 +219,7 @@ class APIClient(ClientCore):
         """Release every pooled connection; the client should not be used afterwards."""
         self.transport.close()
 
-    def __enter__(self) -> APIClient:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

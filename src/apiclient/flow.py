@@ -94,7 +94,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                         "the server asked every caller to wait", retry_after=pause
                     )
                 log.info(
-                    "%s %s waits %.1fs: the server asked every caller to slow down",
+                    "%s %s waits %.1fs: the server's rate limit (all callers wait)",
                     request.method,
                     redact_url(request.url, settings.safe_params),
                     pause,
