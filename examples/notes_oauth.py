@@ -6,8 +6,8 @@ a JSON file (``TokenFile``) and saves every rotated refresh token before it is u
 crash never loses the only valid one.
 
 Run against its local fake (default): ``python examples/notes_oauth.py``. Against a real
-server, set NOTES_BASE_URL, NOTES_TOKEN_URL, NOTES_CLIENT_ID and NOTES_CLIENT_SECRET, and
-pass ``--token-file`` with a saved token.
+server: ``--base-url URL --token-file token.json``, with NOTES_TOKEN_URL, NOTES_CLIENT_ID
+and NOTES_CLIENT_SECRET in the environment (``--base-url`` may also come as NOTES_BASE_URL).
 """
 
 from __future__ import annotations
@@ -177,12 +177,15 @@ def run_against_fake(directory: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--token-file", type=Path)
+    parser.add_argument("--base-url", default=os.environ.get("NOTES_BASE_URL"))
+    parser.add_argument("--token-file", type=Path, help="the saved token (JSON)")
     args = parser.parse_args(argv)
-    base_url = os.environ.get("NOTES_BASE_URL")
+    base_url = args.base_url
     if base_url is None:
         with tempfile.TemporaryDirectory() as directory:
             return run_against_fake(Path(directory))
+    if args.token_file is None:
+        parser.error("--token-file is required with --base-url")
     tokens = TokenFile(args.token_file)
     with connect(
         base_url,
