@@ -2,6 +2,8 @@
 
 The loop and auth objects never do I/O themselves: they yield one of these and the sync or
 async driver performs it, resuming them with the result (or throwing the error in).
+Effects live for one step of one call and nobody keeps them, so they are plain (not
+frozen) dataclasses: a frozen one costs a microsecond more to make, on every call.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Waitable(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Send:
     """Send ``request`` and resume with its ``Response`` (or throw the error in)."""
 
@@ -39,14 +41,14 @@ class Send:
     stream: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sleep:
     """Wait ``seconds``, then resume with None."""
 
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Acquire:
     """Acquire ``limiter`` (within ``timeout`` seconds if not None), resume with None."""
 
@@ -54,7 +56,7 @@ class Acquire:
     timeout: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Wait:
     """Wait until ``event`` is set (another caller's token refresh), resume with a bool."""
 

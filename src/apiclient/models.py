@@ -40,6 +40,11 @@ class Headers(MutableMapping[str, str]):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._entries
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name`` (any case), or ``default`` (one dict lookup, no exception)."""
+        entry = self._entries.get(name.lower())
+        return default if entry is None else entry[1]
+
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._entries.values())
 
@@ -53,6 +58,10 @@ class Headers(MutableMapping[str, str]):
         return {k: v for k, (_, v) in self._entries.items()} == theirs
 
     __hash__ = None  # type: ignore[assignment]  # mutable mapping
+
+    def as_dict(self) -> dict[str, str]:
+        """A plain ``{name: value}`` dict, names as given (for transports; cheap)."""
+        return dict(self._entries.values())
 
     def copy(self) -> Headers:
         """Return an independent copy (cheap: one dict copy)."""
@@ -143,9 +152,11 @@ class Response:
         stream: BodyStream | AsyncBodyStream | None = None,
     ) -> None:
         self.status = status
+        # A transport's own case-insensitive mapping is kept as it is (no copy per call).
         self.headers: Mapping[str, str] = (
             headers
-            if isinstance(headers, Mapping) and not isinstance(headers, dict)
+            if type(headers) is Headers
+            or (isinstance(headers, Mapping) and not isinstance(headers, dict))
             else Headers(headers or {})
         )
         self.data = data

@@ -27,6 +27,8 @@ def decode_body(response: Response, encoding: str = "utf-8") -> Any:
     data = response.data
     if not data or response.status in (204, 304):
         return None
+    if response.headers.get("content-type") in _PLAIN_JSON:  # the common case, parsed once
+        return _parse_json(response, data)
     content_type = response.content_type
     if is_json_type(content_type):
         return decode_json(response, encoding)
@@ -36,17 +38,39 @@ def decode_body(response: Response, encoding: str = "utf-8") -> Any:
     return data
 
 
+#: ``Content-Type`` values that mean UTF-8 JSON, spelled as servers send them.
+_PLAIN_JSON = frozenset(
+    {
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=utf-8",
+        "application/json; charset=UTF-8",
+        "application/json;charset=UTF-8",
+    }
+)
+
+
 def decode_json(response: Response, encoding: str = "utf-8") -> Any:
     """Parse the body as JSON, raising ``DecodeError`` with a short snippet when it is not."""
     charset = response.charset or encoding
+    if charset.lower().replace("-", "") in ("utf8", "ascii", "usascii"):
+        return _parse_json(response, response.data)
     try:
-        if charset.lower().replace("-", "") in ("utf8", "ascii", "usascii"):
-            return json.loads(response.data)
-        return json.loads(response.data.decode(charset))
-    except (ValueError, RecursionError, LookupError) as exc:
-        snippet = response.data[:ERROR_SNIPPET_CHARS].decode("utf-8", errors="replace")
-        raise DecodeError(
-            f"invalid JSON in a {response.status} response",
-            status=response.status,
-            snippet=snippet,
-        ) from (exc if isinstance(exc, ValueError) else None)
+        text = response.data.decode(charset)
+    except (ValueError, LookupError) as exc:
+        raise _invalid_json(response) from (exc if isinstance(exc, ValueError) else None)
+    return _parse_json(response, text)
+
+
+def _parse_json(response: Response, data: bytes | str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise _invalid_json(response) from (exc if isinstance(exc, ValueError) else None)
+
+
+def _invalid_json(response: Response) -> DecodeError:
+    snippet = response.data[:ERROR_SNIPPET_CHARS].decode("utf-8", errors="replace")
+    return DecodeError(
+        f"invalid JSON in a {response.status} response", status=response.status, snippet=snippet
+    )

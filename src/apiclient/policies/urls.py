@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlencode, urlsplit
 
@@ -48,18 +49,27 @@ class BaseURL:
         return cls(prefix=prefix, origin=origin_of(url))
 
     def join(self, path: str) -> str:
-        """Return the absolute URL for ``path`` (relative to the base, or absolute under it)."""
-        check_no_controls(path)
-        if "://" in path:
-            if not path.startswith(self.prefix) and path + "/" != self.prefix:
-                raise ValueError("an absolute URL must lie under BASE_URL")
-            return path
-        path, question, query = path.partition("?")
-        path = path.lstrip("/")
-        if any(unquote(segment) in (".", "..") for segment in path.split("/")):
-            raise ValueError("a path may not contain '.' or '..' segments")
-        url = self.prefix + quote(path, safe=_PATH_SAFE)
-        return url + question + query if query else url
+        """Return the absolute URL for ``path`` (relative to the base, or absolute under it).
+
+        Cached per (base, path): an API client builds the same few URLs over and over.
+        """
+        return _joined(self.prefix, path)
+
+
+@lru_cache(maxsize=1024)
+def _joined(prefix: str, path: str) -> str:
+    """``BaseURL.join``, checked and encoded (invalid paths raise and are not cached)."""
+    check_no_controls(path)
+    if "://" in path:
+        if not path.startswith(prefix) and path + "/" != prefix:
+            raise ValueError("an absolute URL must lie under BASE_URL")
+        return path
+    path, question, query = path.partition("?")
+    path = path.lstrip("/")
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        raise ValueError("a path may not contain '.' or '..' segments")
+    url = prefix + quote(path, safe=_PATH_SAFE)
+    return url + question + query if query else url
 
 
 def encode_params(params: Params) -> str:

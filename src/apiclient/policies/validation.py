@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _METHOD = re.compile(r"[A-Z]+\Z")
 
 
+_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
 def check_method(method: str) -> str:
     """Return ``method`` upper-cased, or raise ``ValueError`` if it is not a plain token."""
+    if method in _COMMON_METHODS:
+        return method
     upper = method.upper()
     if not _METHOD.match(upper):
         raise ValueError(f"invalid HTTP method {method!r}")
@@ -41,8 +47,12 @@ def check_no_controls(text: str) -> None:
         raise ValueError("URL contains a control character")
 
 
+@lru_cache(maxsize=1024)
 def check_url_text(url: str) -> None:
-    """Raise ``ValueError`` if a finished URL contains whitespace or control characters."""
+    """Raise ``ValueError`` if a finished URL contains whitespace or control characters.
+
+    Cached: the same URLs come back on every call (a URL that fails is never cached).
+    """
     check_no_controls(url)
     if " " in url:
         raise ValueError("URL contains a space")

@@ -107,8 +107,8 @@ class Urllib3Transport:
                 request.method,
                 target,
                 body=request.body,
-                headers=request.headers,
-                retries=False,
+                headers=request.headers.as_dict(),
+                retries=_NO_RETRIES,
                 redirect=False,
                 assert_same_host=False,
                 timeout=_urllib3_timeout(timeout.connect, timeout.read),
@@ -157,8 +157,12 @@ class _UnverifiedHTTPSPool(HTTPSConnectionPool):
             conn.connect()
 
 
+@lru_cache(maxsize=1024)
 def _split_url(url: str) -> tuple[str, str, int | None, str]:
-    """Split an absolute URL into scheme, host, port and request target, cheaply."""
+    """Split an absolute URL into scheme, host, port and request target.
+
+    Cached: an API client asks for the same URLs again and again.
+    """
     scheme, _, rest = url.partition("://")
     cut = len(rest)
     for mark in "/?#":
@@ -183,6 +187,11 @@ def _pool_wait(timeout: Timeouts) -> int | None:
     """Seconds to wait for a free pooled connection (urllib3 types it int; floats work)."""
     wait = timeout.total if timeout.total is not None else timeout.connect
     return wait  # type: ignore[return-value]  # queue.get accepts float seconds
+
+
+#: urllib3 turns ``retries=False`` into a new ``Retry`` on every call; one shared (immutable)
+#: instance saves that. The core decides retries and redirects, never urllib3.
+_NO_RETRIES = urllib3.Retry(total=False, redirect=False, raise_on_redirect=False)
 
 
 @lru_cache(maxsize=64)
@@ -247,7 +256,8 @@ def _read_all(
         while raw.length_remaining:
             if deadline is not None:
                 _narrow_read_timeout(raw, deadline, read_timeout)
-            chunk = raw.read1(READ_CHUNK_BYTES)
+            # Nothing to decode here (no Content-Encoding): skip urllib3's decoder machinery.
+            chunk = raw.read1(READ_CHUNK_BYTES, decode_content=False)
             if not chunk:
                 break
             parts.append(chunk)
