@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json as jsonlib
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from enum import Enum
@@ -302,6 +301,8 @@ class ClientCore:
             and method in ("POST", "PATCH")
             and IDEMPOTENCY_HEADER not in request_headers
         ):
+            import uuid  # only for clients that mint keys
+
             request_headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
         return Request(method, url, request_headers, body)
 

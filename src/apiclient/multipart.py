@@ -14,15 +14,15 @@ can be iterated again, so a retry or a 307/308 redirect resends the same bytes.
 
 from __future__ import annotations
 
-import mimetypes
 import os
-import secrets
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Union
 
 from apiclient.defaults import READ_CHUNK_BYTES
 from apiclient.policies.urls import _param_text
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FileContent = Union[bytes, str, "os.PathLike[str]", IO[bytes]]
 FileSpec = FileContent | tuple[str, FileContent] | tuple[str, FileContent, str]
@@ -37,7 +37,7 @@ class MultipartBody:
         files: Mapping[str, FileSpec],
         boundary: str | None = None,
     ) -> None:
-        self.boundary = boundary or f"apiclient-{secrets.token_hex(16)}"
+        self.boundary = boundary or f"apiclient-{os.urandom(16).hex()}"
         self._parts: list[tuple[bytes, _Source]] = []
         for name, value in (fields or {}).items():
             for item in value if isinstance(value, (list, tuple)) else (value,):
@@ -153,6 +153,8 @@ def _file_source(name: str, spec: FileSpec) -> tuple[str, _Source, str]:
     if isinstance(content, (bytes, str)):
         source = _Bytes(content.encode() if isinstance(content, str) else content)
     elif isinstance(content, os.PathLike):
+        from pathlib import Path  # imported on first upload, not with apiclient
+
         path = Path(content)
         source, filename = _PathSource(path), filename or path.name
     elif hasattr(content, "read"):
@@ -161,5 +163,7 @@ def _file_source(name: str, spec: FileSpec) -> tuple[str, _Source, str]:
     else:
         raise TypeError(f"unsupported file for {name!r}: {type(content).__name__}")
     filename = filename or name
+    import mimetypes  # reads the system's type tables: only when a file is uploaded
+
     guessed = mimetypes.guess_type(filename)[0]
     return filename, source, content_type or guessed or "application/octet-stream"

@@ -12,10 +12,8 @@ download never leaves a truncated file behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO
 
 from apiclient.models import AsyncBodyStream, BodyStream, Response
@@ -24,9 +22,13 @@ Progress = Callable[[int, "int | None"], object]
 
 
 @contextmanager
-def _replaced_when_complete(path: Path) -> Iterator[IO[bytes]]:
-    """A temporary file beside ``path``, renamed onto it only if the block succeeds."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def _replaced_when_complete(target: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A temporary file beside ``target``, renamed onto it only if the block succeeds."""
+    import tempfile  # only when saving: keeps ``import apiclient`` light
+
+    path = os.fspath(target)
+    directory, name = os.path.split(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
     try:
         with os.fdopen(handle, "wb") as file:
             yield file
@@ -81,7 +83,7 @@ class StreamedResponse(_Unread):
         """
         if not isinstance(target, (str, os.PathLike)):
             return self._copy(target, progress)
-        with _replaced_when_complete(Path(target)) as file:
+        with _replaced_when_complete(target) as file:
             return self._copy(file, progress)
 
     def _copy(self, file: IO[bytes], progress: Progress | None) -> int:
@@ -131,7 +133,7 @@ class AsyncStreamedResponse(_Unread):
         """Write the body to a path (atomically) or a binary file; return the bytes written."""
         if not isinstance(target, (str, os.PathLike)):
             return await self._copy(target, progress)
-        with _replaced_when_complete(Path(target)) as file:
+        with _replaced_when_complete(target) as file:
             return await self._copy(file, progress)
 
     async def _copy(self, file: IO[bytes], progress: Progress | None) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 from apiclient.models import Response
 
@@ -30,6 +29,8 @@ def wall_clock_now() -> float:
 
 def http_date_seconds(value: str) -> float | None:
     """Parse an HTTP date into epoch seconds (None if malformed)."""
+    from email.utils import parsedate_to_datetime  # heavy (imports socket): on first date
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
