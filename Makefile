@@ -39,9 +39,14 @@ pytest: $(STAMP) system-deps
 
 test: lint typecheck pytest
 
+# Side-by-side benchmarks (issue figures come from these). The original apiclient 1.0.4 is
+# installed apart, in bench/.contenders, because it has the same import name as ours.
 bench: $(STAMP) system-deps
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/hotpath.py
+	test -d bench/.contenders/apiclient-1.0.4 || $(BIN)/python -m pip install --quiet --no-deps \
+	  --target bench/.contenders/apiclient-1.0.4 'apiclient==1.0.4'
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/async_bench.py
 	$(BIN)/python bench/ratelimit.py
 
 clean:

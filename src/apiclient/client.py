@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 _Client = TypeVar("_Client", bound="APIClient")
 
+
 class APIClient(ClientCore):
     """Base class for an API client library (sync; ``AsyncAPIClient`` is its asyncio twin).
 

@@ -26,7 +26,7 @@ from apiclient.errors import APIError, RateExceededError, Timeout, TransportErro
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
-from apiclient.policies.timeouts import Timeouts
+from apiclient.policies.timeouts import Timeouts, narrowed
 from apiclient.policies.urls import origin_of
 from apiclient.redaction import redact_headers, redact_url
 
@@ -102,7 +102,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 yield Sleep(pause)
             if settings.limiter is not None:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
-            timeout = settings.timeout.within(_remaining(deadline, clock))
+            timeout = narrowed(settings.timeout, _remaining(deadline, clock))
             for hook in settings.on_request:
                 hook(request)
             prepared = (

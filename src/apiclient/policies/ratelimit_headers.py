@@ -65,7 +65,8 @@ def server_pause(
         asked = retry_after_seconds(headers, wall_clock)
         if asked is not None:
             return asked
-    if headers.get("x-ratelimit-remaining", "").strip() == "0":
+    remaining = headers.get("x-ratelimit-remaining")
+    if remaining is not None and remaining.strip() == "0":
         reset = _number(headers.get("x-ratelimit-reset"))
         if reset is not None:
             return max(0.0, reset - _server_now(headers, wall_clock))

@@ -87,7 +87,11 @@ class RetryPolicy:
         self, request: Request, response: Response, retries_done: int
     ) -> float | None:
         """Seconds to wait before retrying after ``response``, or None to stop here."""
-        if retries_done >= self.max_retries or not self.is_repeatable(request):
+        if retries_done >= self.max_retries:
+            return None
+        if self.retry_if is None and response.status < 400 and response.status not in self.statuses:
+            return None  # the common case, decided without looking further
+        if not self.is_repeatable(request):
             return None
         verdict = self.retry_if(request, response) if self.retry_if is not None else None
         if verdict is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from apiclient.defaults import CONNECT_TIMEOUT, READ_TIMEOUT, TOTAL_TIMEOUT
 
@@ -47,6 +48,26 @@ class Timeouts:
             read=remaining if self.read is None else min(self.read, remaining),
             total=remaining,
         )
+
+
+def narrowed(timeouts: Timeouts, remaining: float | None) -> Timeouts:
+    """``timeouts.within(remaining)``, cached: what each attempt of a call is given.
+
+    The remaining time differs by microseconds from call to call, so above one second it is
+    rounded *down* to 10 ms (the deadline can only come 10 ms early) and the result is
+    shared: one object instead of a new one per call (and transports cache what they make
+    of it). Below a second the exact value is used.
+    """
+    if remaining is None:
+        return timeouts
+    if remaining < 1.0:
+        return timeouts.within(remaining)
+    return _narrowed(timeouts, int(remaining * 100) / 100)
+
+
+@lru_cache(maxsize=256)
+def _narrowed(timeouts: Timeouts, remaining: float) -> Timeouts:
+    return timeouts.within(remaining)
 
 
 TimeoutLike = Timeouts | float | int | tuple[float | None, float | None] | None

@@ -107,7 +107,7 @@ def _numbered_pages(
         last = max(1, math.ceil(len(collection) / size))
         relations = {"first": 1, "prev": number - 1, "next": number + 1, "last": last}
         links = [
-            f'<{_with_query(request, {**request.args, "page": page, "per_page": size})}>; '
+            f"<{_with_query(request, {**request.args, 'page': page, 'per_page': size})}>; "
             f'rel="{rel}"'
             for rel, page in relations.items()
             if 1 <= page <= last and page != number
@@ -260,4 +260,3 @@ def rate_limited(
 ) -> RateLimitedRoute:
     """``reply`` under a quota of ``limit`` per ``window`` seconds (see ``RateLimitedRoute``)."""
     return RateLimitedRoute(reply, limit=limit, window=window, status=status, clock=clock)
-

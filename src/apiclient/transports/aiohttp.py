@@ -36,12 +36,21 @@ from apiclient.policies.timeouts import Timeouts
 log = logging.getLogger("apiclient")
 
 
+_aiohttp_module: Any = None
+
+
 def _aiohttp() -> Any:
-    try:
-        import aiohttp
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError("AsyncAPIClient needs aiohttp: pip install 'apiclient[async]'") from exc
-    return aiohttp
+    """The aiohttp module, imported on first use (``apiclient[async]``)."""
+    global _aiohttp_module
+    if _aiohttp_module is None:
+        try:
+            import aiohttp
+        except ImportError as exc:  # pragma: no cover - exercised only without the extra
+            raise ImportError(
+                "AsyncAPIClient needs aiohttp: pip install 'apiclient[async]'"
+            ) from exc
+        _aiohttp_module = aiohttp
+    return _aiohttp_module
 
 
 class AiohttpTransport:
@@ -102,7 +111,7 @@ class AiohttpTransport:
                 request.method,
                 request.url,
                 data=body,
-                headers=request.headers,
+                headers=request.headers.as_dict(),
                 allow_redirects=False,
                 timeout=limits,
             )
