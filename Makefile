@@ -46,6 +46,7 @@ bench: $(STAMP) system-deps
 	test -d bench/.contenders/apiclient-1.0.4 || $(BIN)/python -m pip install --quiet --no-deps \
 	  --target bench/.contenders/apiclient-1.0.4 'apiclient==1.0.4'
 	$(BIN)/python bench/compare.py
+	command -v valgrind >/dev/null && $(BIN)/python bench/instructions.py || true
 	$(BIN)/python bench/async_bench.py
 	$(BIN)/python bench/ratelimit.py
 
