@@ -36,31 +36,26 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 class GraphAPIError(HTTPStatusError):
     """An error object from the Graph API: ``.type``, ``.code``, ``.subcode``, ``.fbtrace_id``."""
 
-    def __init__(self, cause: HTTPStatusError) -> None:
-        super().__init__(
-            cause.response,
-            request=cause.request,
-            body=cause.body,
-            attempts=cause.attempts,
-            retry_after=cause.retry_after,
-        )
-        details = cause.body.get("error") if isinstance(cause.body, dict) else None
-        details = details if isinstance(details, dict) else {}
-        self.type: str = details.get("type", "")
-        self.code: int | None = details.get("code")
-        self.subcode: int | None = details.get("error_subcode")
-        self.fbtrace_id: str | None = details.get("fbtrace_id")
-        text = details.get("message") or cause.message
-        self.message = f"{self.type or 'GraphError'} (code {self.code}): {text}"
+    type: str = ""
+    code: int | None = None
+    subcode: int | None = None
+    fbtrace_id: str | None = None
 
     @classmethod
     def for_error(cls, cause: HTTPStatusError) -> GraphAPIError:
         """The most specific Graph error class for ``cause``'s error object."""
-        error = cls(cause)
-        if error.type == "OAuthException" and error.code not in RATE_LIMIT_CODES:
-            return GraphOAuthError(cause)
-        if error.code in RATE_LIMIT_CODES:
-            return GraphRateLimitError(cause)
+        details = cause.body.get("error") if isinstance(cause.body, dict) else None
+        details = details if isinstance(details, dict) else {}
+        kind, code = details.get("type", ""), details.get("code")
+        text = f"{kind or 'GraphError'} (code {code}): {details.get('message') or cause.message}"
+        if code in RATE_LIMIT_CODES:
+            error: GraphAPIError = GraphRateLimitError.from_error(cause, text)
+        elif kind == "OAuthException":
+            error = GraphOAuthError.from_error(cause, text)
+        else:
+            error = cls.from_error(cause, text)
+        error.type, error.code = kind, code
+        error.subcode, error.fbtrace_id = details.get("error_subcode"), details.get("fbtrace_id")
         return error
 
 

@@ -38,17 +38,6 @@ USERS_PER_CALL = 5
 class KloutError(HTTPStatusError):
     """An error status from Klout, with Klout's explanation of it."""
 
-    def __init__(self, cause: HTTPStatusError) -> None:
-        super().__init__(
-            cause.response,
-            request=cause.request,
-            body=cause.body,
-            attempts=cause.attempts,
-            retry_after=cause.retry_after,
-        )
-        explanation = KLOUT_ERRORS.get(cause.status, cause.message)
-        self.message = f"Klout {cause.status}: {explanation}"
-
 
 class KloutAPI(APIClient_SharedSecret):
     """A Klout v1 client: ``KloutAPI(api_key).score("shazow")``."""
@@ -65,7 +54,8 @@ class KloutAPI(APIClient_SharedSecret):
         try:
             super()._raise_for_status(response, request)
         except HTTPStatusError as error:
-            raise KloutError(error) from None
+            explanation = KLOUT_ERRORS.get(error.status, error.message)
+            raise KloutError.from_error(error, f"Klout {error.status}: {explanation}") from None
 
     def score(self, *users: str) -> dict[str, float]:
         """Each user's Klout score, looked up five users per call."""

@@ -26,7 +26,7 @@ Every error carries ``request`` (a copy with credentials redacted), ``attempts``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from apiclient.models import Request, Response
 
@@ -72,6 +72,9 @@ def _rebuild(cls: type[APIError], state: dict[str, Any]) -> APIError:
     return error
 
 
+_E = TypeVar("_E", bound="HTTPStatusError")
+
+
 class HTTPStatusError(APIError):
     """The server answered with an error status (4xx or 5xx)."""
 
@@ -95,6 +98,20 @@ class HTTPStatusError(APIError):
         self.status = response.status
         #: The decoded error body (JSON value, text or bytes), or None when empty.
         self.body = body
+
+    @classmethod
+    def from_error(cls: type[_E], cause: HTTPStatusError, message: str | None = None) -> _E:
+        """The same error as ``cause``, as an instance of ``cls`` (an API's own error class).
+
+        For ``_raise_for_status`` overrides that turn an API's error object into a typed
+        exception: ``raise MyAPIError.from_error(error, f"{code}: {text}") from None``.
+        """
+        error = cls.__new__(cls)
+        Exception.__init__(error, message if message is not None else cause.message)
+        error.__dict__.update(cause.__dict__)
+        if message is not None:
+            error.message = message
+        return error
 
 
 class ClientError(HTTPStatusError):
