@@ -145,3 +145,16 @@ def test_a_shared_quota_counts_every_route_it_covers(fake_server: FakeServer) ->
         with pytest.raises(TooManyRequests):
             api.get("/b")
     assert quota.quota()["remaining"] == 0 and quota.rejected == 1
+
+
+@pytest.mark.parametrize(
+    ("style", "query"),
+    [("link", {"page": "x"}), ("cursor", {"cursor": "!!"}), ("offset", {"limit": "-"})],
+)
+def test_malformed_paging_input_gets_a_400(
+    fake_server: FakeServer, style: str, query: dict[str, str]
+) -> None:
+    fake_server.add("GET /things", paged(ITEMS, style=style))  # type: ignore[arg-type]
+    with APIClient(base_url=fake_server.url) as api:
+        response = api.get("/things", params=query, raw=True)
+    assert response.status == 400

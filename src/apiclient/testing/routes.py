@@ -69,8 +69,11 @@ def paged(
     """
     collection = list(items)
     if style in ("link", "page"):
-        return _numbered_pages(collection, style, per_page, max_per_page, items_key)
+        return _refusing_bad_input(
+            _numbered_pages(collection, style, per_page, max_per_page, items_key)
+        )
 
+    @_refusing_bad_input
     def serve(request: RecordedRequest) -> Reply:
         size = _page_size(request.args.get("limit"), per_page, max_per_page)
         start = _start_of(request, style, collection)
@@ -92,6 +95,18 @@ def paged(
         return Reply(json={"data": chunk, "paging": paging})
 
     return serve
+
+
+def _refusing_bad_input(serve: RouteFunction) -> RouteFunction:
+    """Answer 400, as an API would, when a page number, size or cursor does not parse."""
+
+    def guarded(request: RecordedRequest) -> Reply:
+        try:
+            return serve(request)
+        except ValueError:
+            return Reply(400, json={"error": "invalid paging parameter"})
+
+    return guarded
 
 
 def _numbered_pages(
