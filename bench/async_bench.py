@@ -82,15 +82,22 @@ async def run(url: str, calls: int, rounds: int) -> None:
                     cpu, wall = await measure(call, calls, concurrency)
                     samples[name].append(cpu)
                     walls[name].append(wall)
-            bare_cpu, same_cpu = statistics.median(samples[BARE]), statistics.median(samples[SAME])
             print(f"{calls} calls, {concurrency} in flight, median of {rounds} rounds")
             for name, values in samples.items():
-                cpu = statistics.median(values)
-                wall = statistics.median(walls[name])
+                # Ratios are taken within each round, then the median: a slow spell of the
+                # machine then slows both sides of a ratio alike.
+                vs_bare = paired_ratio(values, samples[BARE])
+                vs_same = paired_ratio(values, samples[SAME])
                 print(
-                    f"  {name:28s} {cpu:8.1f} us CPU/call  {cpu / bare_cpu:5.2f}x bare"
-                    f"  {cpu / same_cpu:5.2f}x same   wall {wall:6.2f}s"
+                    f"  {name:28s} {statistics.median(values):8.1f} us CPU/call"
+                    f"  {vs_bare:5.2f}x bare  {vs_same:5.2f}x same"
+                    f"   wall {statistics.median(walls[name]):6.2f}s"
                 )
+
+
+def paired_ratio(values: list[float], baseline: list[float]) -> float:
+    """The median over rounds of each round's ratio."""
+    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
 
 
 def sync_concurrent_wall(url: str, calls: int) -> float:
