@@ -52,9 +52,6 @@ class OAuth2AuthorizationCode:
         self.redirect_uri = redirect_uri
         self.scope = " ".join(scope) if isinstance(scope, list) else scope
         self.on_token = on_token
-        self._secret = client_secret
-        self._auth_method = auth_method
-        self._allow_http = allow_http
         self._clock = clock
         self.endpoint = TokenEndpoint(
             token_url, client_id, client_secret, auth_method=auth_method, allow_http=allow_http
@@ -96,18 +93,8 @@ class OAuth2AuthorizationCode:
         token = yield from self.endpoint.exchange(self.endpoint.request(build), self._clock)
         if self.on_token is not None:
             self.on_token(dict(token))
-        return OAuth2RefreshToken(
-            self.endpoint.token_url,
-            self.endpoint.client_id,
-            self._secret,
-            access_token=token["access_token"],
-            refresh_token=token.get("refresh_token"),
-            expires_at=token.get("expires_at"),
-            on_token=self.on_token,
-            scope=self.scope,
-            auth_method=self._auth_method,
-            allow_http=self._allow_http,
-            clock=self._clock,
+        return OAuth2RefreshToken.from_endpoint(
+            self.endpoint, token, on_token=self.on_token, scope=self.scope, clock=self._clock
         )
 
     def fetch_token(self, callback_url: str, *, transport: Transport) -> OAuth2RefreshToken:

@@ -270,6 +270,17 @@ class OAuth2ClientCredentials(OAuth2Bearer):
         return (yield from self.endpoint.exchange(request, self._clock))
 
 
+def _refreshable(
+    access_token: str | None, refresh_token: str | None, expires_at: float | None
+) -> Token:
+    token: Token = {"token_type": "Bearer", "refresh_token": refresh_token}
+    if access_token is not None:
+        token["access_token"] = access_token
+    if expires_at is not None:
+        token["expires_at"] = float(expires_at)
+    return token
+
+
 class OAuth2RefreshToken(OAuth2Bearer):
     """An access token renewed with a refresh token (rotating ones reported to ``on_token``).
 
@@ -299,12 +310,20 @@ class OAuth2RefreshToken(OAuth2Bearer):
         endpoint = TokenEndpoint(
             token_url, client_id, client_secret, auth_method=auth_method, allow_http=allow_http
         )
-        token: Token = {"token_type": "Bearer", "refresh_token": refresh_token}
-        if access_token is not None:
-            token["access_token"] = access_token
-        if expires_at is not None:
-            token["expires_at"] = float(expires_at)
+        token = _refreshable(access_token, refresh_token, expires_at)
         super().__init__(endpoint, token, scope=scope, on_token=on_token, **options)
+
+    @classmethod
+    def from_endpoint(
+        cls, endpoint: TokenEndpoint, fetched: Token, **options: Any
+    ) -> OAuth2RefreshToken:
+        """The auth for a token just fetched from ``endpoint`` (the authorization code flow)."""
+        auth = cls.__new__(cls)
+        token = _refreshable(
+            fetched["access_token"], fetched.get("refresh_token"), fetched.get("expires_at")
+        )
+        OAuth2Bearer.__init__(auth, endpoint, token, **options)
+        return auth
 
     def _can_refresh(self, token: Token | None) -> bool:
         return bool(token and token.get("refresh_token"))
