@@ -168,6 +168,11 @@ def test_max_pages_and_max_items(server: FakeServer, make_client: MakeClient) ->
     requests_before = len(server.requests)
     assert ids(api.paginate("/items", max_items=12)) == list(range(1, 13))
     assert len(server.requests) - requests_before == 2  # lazy: the third page was never asked
+    requests_before = len(server.requests)
+    assert ids(api.paginate("/items", max_items=10)) == list(range(1, 11))
+    assert len(server.requests) - requests_before == 1  # a full first page is enough
+    assert ids(api.paginate("/items", max_items=0)) == []
+    assert len(server.requests) - requests_before == 1
 
 
 def test_a_next_link_to_another_origin_is_refused(

@@ -92,6 +92,14 @@ class _Bounded:
         self._follow_other_origins = follow_other_origins
         self._options = options
 
+    def _items_of(self, page: Page, taken: int) -> list[Any]:
+        """The page's items, cut where ``max_items`` (of which ``taken`` given) runs out."""
+        items = self._paginator.items(page)
+        return items if self._max_items is None else items[: self._max_items - taken]
+
+    def _enough(self, taken: int) -> bool:
+        return self._max_items is not None and taken >= self._max_items
+
     def _walk(self) -> PageWalk:
         return PageWalk(
             lambda params: self._client._compose_url(self._path, params),
@@ -105,14 +113,15 @@ class Paginated(_Bounded):
     """Items across pages, fetched lazily as you iterate. ``pages()`` yields whole pages."""
 
     def __iter__(self) -> Iterator[Any]:
-        remaining = self._max_items
+        taken = 0
+        if self._enough(taken):
+            return
         for page in self.pages():
-            for item in self._paginator.items(page):
-                if remaining is not None:
-                    if remaining <= 0:
-                        return
-                    remaining -= 1
-                yield item
+            items = self._items_of(page, taken)
+            yield from items
+            taken += len(items)
+            if self._enough(taken):
+                return  # stop before asking for a page whose items would not be used
 
     def pages(self) -> Iterator[Page]:
         """Yield each ``Page`` (decoded body, whole response, params) in turn."""
@@ -126,14 +135,16 @@ class AsyncPaginated(_Bounded):
     """``async for item in api.paginate(...)``; ``pages()`` is an async iterator of pages."""
 
     async def __aiter__(self) -> AsyncIterator[Any]:
-        remaining = self._max_items
+        taken = 0
+        if self._enough(taken):
+            return
         async for page in self.pages():
-            for item in self._paginator.items(page):
-                if remaining is not None:
-                    if remaining <= 0:
-                        return
-                    remaining -= 1
+            items = self._items_of(page, taken)
+            for item in items:
                 yield item
+            taken += len(items)
+            if self._enough(taken):
+                return
 
     async def pages(self) -> AsyncIterator[Page]:
         """Yield each ``Page`` (decoded body, whole response, params) in turn."""
