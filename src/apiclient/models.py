@@ -65,7 +65,7 @@ class Headers(MutableMapping[str, str]):
 
     def copy(self) -> Headers:
         """Return an independent copy (cheap: one dict copy)."""
-        clone = Headers.__new__(Headers)  # skips __init__: this runs on every request
+        clone = Headers()
         clone._entries = self._entries.copy()
         return clone
 
@@ -155,8 +155,7 @@ class Response:
         # A transport's own case-insensitive mapping is kept as it is (no copy per call).
         self.headers: Mapping[str, str] = (
             headers
-            if type(headers) is Headers
-            or (isinstance(headers, Mapping) and not isinstance(headers, dict))
+            if isinstance(headers, Mapping) and not isinstance(headers, dict)
             else Headers(headers or {})
         )
         self.data = data
