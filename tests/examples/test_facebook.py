@@ -20,8 +20,7 @@ from apiclient.testing import FakeServer, Reply
 
 @pytest.fixture
 def graph(fake_server: FakeServer) -> GraphAPI:
-    for route, reply in graph_routes(access_token="tok-1").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(graph_routes(access_token="tok-1"))
     return GraphAPI("tok-1", base_url=fake_server.url)
 
 
@@ -57,8 +56,7 @@ def test_a_graph_error_object_becomes_a_typed_exception(graph: GraphAPI) -> None
 def test_a_bad_token_is_an_oauth_error_that_never_shows_the_token(
     fake_server: FakeServer,
 ) -> None:
-    for route, reply in graph_routes(access_token="right").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(graph_routes(access_token="right"))
     with pytest.raises(GraphOAuthError) as raised:
         GraphAPI("stolen-token", base_url=fake_server.url).get_object("me")
     assert raised.value.code == 190
@@ -91,8 +89,7 @@ def test_the_command_line_runs_against_the_fake(capsys: pytest.CaptureFixture[st
 def test_base_url_and_token_from_the_environment(
     fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for route, reply in graph_routes(access_token="env-token").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(graph_routes(access_token="env-token"))
     monkeypatch.setenv("FACEBOOK_ACCESS_TOKEN", "env-token")
     assert main(["--base-url", fake_server.url]) == 0
     assert "me: Demo User" in capsys.readouterr().out

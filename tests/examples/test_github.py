@@ -25,8 +25,7 @@ class FakeTime:
 
 
 def serve(fake_server: FakeServer, **quota: object) -> None:
-    for route, reply in github_routes(**quota).items():  # type: ignore[arg-type]
-        fake_server.add(route, reply)
+    fake_server.add_routes(github_routes(**quota))  # type: ignore[arg-type]
 
 
 def test_repos_follow_link_headers_with_the_token_on_every_page(fake_server: FakeServer) -> None:

@@ -13,8 +13,7 @@ from apiclient.testing import FakeServer
 
 @pytest.fixture
 def klout(fake_server: FakeServer) -> KloutAPI:
-    for route, reply in klout_routes(api_key="k-123").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(klout_routes(api_key="k-123"))
     return KloutAPI("k-123", base_url=fake_server.url + "1/")
 
 
@@ -48,8 +47,7 @@ def test_an_unknown_user_raises_klouts_own_explanation(klout: KloutAPI) -> None:
 
 
 def test_a_bad_key_is_explained_and_never_shown(fake_server: FakeServer) -> None:
-    for route, reply in klout_routes(api_key="right").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(klout_routes(api_key="right"))
     api = KloutAPI("wrong-secret", base_url=fake_server.url + "1/")
     with pytest.raises(KloutError) as raised:
         api.score("ada")
@@ -76,8 +74,7 @@ def test_the_command_line_runs_against_the_fake(capsys: pytest.CaptureFixture[st
 def test_base_url_points_the_command_line_at_another_server(
     fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for route, reply in klout_routes(api_key="env-key").items():
-        fake_server.add(route, reply)
+    fake_server.add_routes(klout_routes(api_key="env-key"))
     monkeypatch.setenv("KLOUT_API_KEY", "env-key")
     assert main(["--base-url", fake_server.url + "1/", "ada"]) == 0
     assert "ada  Klout score  88.2" in capsys.readouterr().out

@@ -141,14 +141,18 @@ class FakeServer:
         self.connections_opened = 0
         self.connections_closed = 0
         self._closed_condition = threading.Condition(self._lock)
-        for route, reply in (routes or {}).items():
-            self.add(route, reply)
+        self.add_routes(routes or {})
 
     def add(self, route: str, reply: ReplySource) -> None:
         """Add or replace a route (``"GET /path"``, ``"/path"`` or ``"/prefix*"``)."""
         with self._lock:
             self._routes[route] = reply
             self._served[route] = 0
+
+    def add_routes(self, routes: Mapping[str, ReplySource]) -> None:
+        """Add or replace several routes (a whole fake API's table, say)."""
+        for route, reply in routes.items():
+            self.add(route, reply)
 
     @property
     def url(self) -> str:
