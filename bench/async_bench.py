@@ -77,8 +77,12 @@ async def run(url: str, calls: int, rounds: int) -> None:
         for concurrency in (1, 100):
             samples: dict[str, list[float]] = {name: [] for name in contenders}
             walls: dict[str, list[float]] = {name: [] for name in contenders}
-            for _ in range(rounds):
-                for name, call in contenders.items():
+            order = list(contenders.items())
+            for round_number in range(rounds):
+                # Each round starts with the next contender: whoever runs after whom (a heap
+                # left fragmented, a warm cache) then favours nobody.
+                shift = round_number % len(order)
+                for name, call in order[shift:] + order[:shift]:
                     cpu, wall = await measure(call, calls, concurrency)
                     samples[name].append(cpu)
                     walls[name].append(wall)
@@ -88,9 +92,10 @@ async def run(url: str, calls: int, rounds: int) -> None:
                 # machine then slows both sides of a ratio alike.
                 vs_bare = paired_ratio(values, samples[BARE])
                 vs_same = paired_ratio(values, samples[SAME])
+                low, high = ratio_range(values, samples[SAME])
                 print(
                     f"  {name:28s} {statistics.median(values):8.1f} us CPU/call"
-                    f"  {vs_bare:5.2f}x bare  {vs_same:5.2f}x same"
+                    f"  {vs_bare:5.2f}x bare  {vs_same:5.2f}x same ({low:.2f}-{high:.2f})"
                     f"   wall {statistics.median(walls[name]):6.2f}s"
                 )
 
@@ -98,6 +103,12 @@ async def run(url: str, calls: int, rounds: int) -> None:
 def paired_ratio(values: list[float], baseline: list[float]) -> float:
     """The median over rounds of each round's ratio."""
     return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
+
+
+def ratio_range(values: list[float], baseline: list[float]) -> tuple[float, float]:
+    """The lowest and highest of the rounds' ratios: how far one round can be trusted."""
+    ratios = [v / b for v, b in zip(values, baseline, strict=True)]
+    return min(ratios), max(ratios)
 
 
 def sync_concurrent_wall(url: str, calls: int) -> float:

@@ -61,9 +61,6 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] | None = None,
 ) -> T:
     """``run`` for asyncio: the same flow, each effect awaited."""
-    import asyncio  # imported here: the sync client should not pay for asyncio
-
-    sleep = sleep or asyncio.sleep
     value: Any = None
     error: APIError | None = None
     try:
@@ -83,25 +80,30 @@ async def run_async(
                         stream=effect.stream,
                     )
                 elif type(effect) is Sleep:
-                    await sleep(effect.seconds)
+                    await (sleep or _asyncio().sleep)(effect.seconds)
                 elif type(effect) is Acquire:
                     await _acquire_async(effect)
                 elif type(effect) is Wait:  # another task or thread is refreshing a token
-                    value = await asyncio.to_thread(effect.event.wait, effect.timeout)
+                    value = await _asyncio().to_thread(effect.event.wait, effect.timeout)
             except APIError as exc:
                 error = exc
     finally:
         flow.close()
 
 
-async def _acquire_async(effect: Acquire) -> None:
+def _asyncio() -> Any:
+    """asyncio, imported when first needed: the sync client should not pay for it."""
     import asyncio
 
+    return asyncio
+
+
+async def _acquire_async(effect: Acquire) -> None:
     limiter = effect.limiter
     if isinstance(limiter, Limiter):
         await limiter.acquire_async(timeout=effect.timeout)
     else:  # a seed-style lock with a blocking acquire(): keep the event loop free
-        await asyncio.to_thread(limiter.acquire)
+        await _asyncio().to_thread(limiter.acquire)
 
 
 def _acquire(effect: Acquire) -> None:

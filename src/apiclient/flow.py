@@ -46,6 +46,7 @@ class Throttle(Protocol):
 
 
 Exchange = Generator[Effect, Any, Response]
+_NO_PARAMS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +77,18 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
     """Run one logical call of ``request`` to its final response (see the module docstring)."""
     clock, retry, auth, throttle = settings.clock, settings.retry, settings.auth, settings.throttle
     deadline = None if settings.timeout.total is None else clock() + settings.timeout.total
-    origin = settings.auth_origin or origin_of(request.url)
-    credential_params = auth.credential_params if auth is not None else frozenset()
-    prefix = settings.auth_prefix
-    on_origin = (prefix is not None and request.url.startswith(prefix)) or (
-        origin_of(request.url) == origin
-    )
-    attempt, retries_done, hops, reauthorized = 0, 0, 0, False
-    prepare = _prepare_of(auth) if auth is not None else None
+    attempt, retries_done, hops, reauthorized, waited = 0, 0, 0, False, False
     debug = log.isEnabledFor(logging.DEBUG)
+    # Credentials go only to their origin: ``on_origin`` says whether this hop is on it.
+    prepare = _prepare_of(auth) if auth is not None else None
+    origin, on_origin, credential_params = settings.auth_origin, False, _NO_PARAMS
+    if auth is not None:
+        credential_params = auth.credential_params
+        origin = origin or origin_of(request.url)
+        prefix = settings.auth_prefix
+        on_origin = (prefix is not None and request.url.startswith(prefix)) or (
+            origin_of(request.url) == origin
+        )
     while True:
         attempt += 1
         try:
@@ -100,15 +104,24 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                     pause,
                 )
                 yield Sleep(pause)
+                waited = True
             if settings.limiter is not None:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
-            timeout = narrowed(settings.timeout, _remaining(deadline, clock))
+                waited = True
+            # Until something waits, only microseconds of the deadline are gone: the first
+            # attempt gets the limits as they are (one shared object that transports cache).
+            timeout = (
+                narrowed(settings.timeout, _remaining(deadline, clock))
+                if waited
+                else settings.timeout
+            )
+            waited = True  # any later attempt comes after this one's time
             for hook in settings.on_request:
                 hook(request)
             prepared = (
                 (yield from prepare(request)) if prepare is not None and on_origin else request
             )
-            started = clock()
+            started = clock() if debug else 0.0
             response: Response = yield Send(
                 prepared, timeout, settings.max_body_bytes, settings.stream
             )

@@ -131,6 +131,22 @@ class AsyncBodyStream:
         self._close()
 
 
+#: Mapping types a Response keeps as given; the first instance of each type is checked.
+_CASE_INSENSITIVE: set[type] = {Headers}
+
+
+def _keeps(headers: object) -> bool:
+    """Whether ``headers`` is a non-dict mapping (a transport's own case-insensitive one).
+
+    The answer is remembered per type: an ABC ``isinstance`` check costs a Python call, and
+    every response of a transport has the same header type.
+    """
+    if headers is None or type(headers) is dict or not isinstance(headers, Mapping):
+        return False
+    _CASE_INSENSITIVE.add(type(headers))
+    return True
+
+
 class Response:
     """A complete HTTP response: ``status``, ``headers`` (case-insensitive) and ``data`` bytes.
 
@@ -153,10 +169,9 @@ class Response:
     ) -> None:
         self.status = status
         # A transport's own case-insensitive mapping is kept as it is (no copy per call).
+        given: Any = headers
         self.headers: Mapping[str, str] = (
-            headers
-            if isinstance(headers, Mapping) and not isinstance(headers, dict)
-            else Headers(headers or {})
+            given if type(given) in _CASE_INSENSITIVE or _keeps(given) else Headers(headers)
         )
         self.data = data
         self.reason = reason

@@ -46,7 +46,8 @@ class AdaptiveThrottle:
 
     def wait(self) -> float:
         """Seconds left before the next request may go (0.0 when not paused)."""
-        return max(0.0, self._until - self._clock())
+        left = self._until - self._clock()
+        return left if left > 0.0 else 0.0
 
     def __repr__(self) -> str:
         return f"AdaptiveThrottle(paused_for={self.wait():.1f}s)"

@@ -53,6 +53,11 @@ def _aiohttp() -> Any:
     return _aiohttp_module
 
 
+def _socket_errors() -> tuple[type[BaseException], ...]:
+    """What aiohttp and sockets raise; an ``except`` evaluates it only for an exception."""
+    return (_aiohttp().ClientError, OSError, asyncio.TimeoutError)
+
+
 class AiohttpTransport:
     """Send requests through one aiohttp session (per event loop) with pooled connections.
 
@@ -76,19 +81,19 @@ class AiohttpTransport:
             self._ssl = False
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_limits: tuple[Timeouts | None, Any] = (None, None)
 
-    def _session_here(self) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            aiohttp = _aiohttp()
-            connector = aiohttp.TCPConnector(limit=self.pool_maxsize, ssl=self._ssl)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),  # a client library keeps no cookies
-                trust_env=False,  # no environment variable may change where requests go
-                auto_decompress=True,
-            )
-            self._loop = loop
+    def _new_session(self) -> Any:
+        """A session for the running event loop (on first use, and after ``aclose``)."""
+        aiohttp = _aiohttp()
+        connector = aiohttp.TCPConnector(limit=self.pool_maxsize, ssl=self._ssl)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # a client library keeps no cookies
+            trust_env=False,  # no environment variable may change where requests go
+            auto_decompress=True,
+        )
+        self._loop = asyncio.get_running_loop()
         return self._session
 
     async def send(
@@ -100,9 +105,16 @@ class AiohttpTransport:
         stream: bool = False,
     ) -> Response:
         """Perform one exchange; read the (bounded) body, or leave it to stream."""
-        aiohttp = _aiohttp()
-        session = self._session_here()
-        limits = _client_timeout(None if stream else timeout.total, timeout.connect, timeout.read)
+        session = self._session if self._loop is asyncio.get_running_loop() else self._new_session()
+        last = self._last_limits  # most calls reuse the client's own Timeouts object
+        if last[0] is timeout and not stream:
+            limits = last[1]
+        else:
+            limits = _client_timeout(
+                None if stream else timeout.total, timeout.connect, timeout.read
+            )
+            if not stream:
+                self._last_limits = (timeout, limits)
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _async_chunks(body)
@@ -115,7 +127,7 @@ class AiohttpTransport:
                 allow_redirects=False,
                 timeout=limits,
             )
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except _socket_errors() as exc:
             raise _translate(exc, sending=True) from None
         try:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
@@ -133,11 +145,16 @@ class AiohttpTransport:
                     url=request.url,
                     stream=AsyncBodyStream(chunks, raw.close),
                 )
-            elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
+            elif (
+                (length := raw.content_length) is not None
+                and length <= max_body_bytes
+                and length <= READ_CHUNK_BYTES
+                and "Content-Encoding" not in raw.headers
+            ):
                 data = await raw.read()  # sized, unencoded, under the cap: one read
             else:
                 data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except _socket_errors() as exc:
             raw.close()
             raise _translate(exc, sending=False) from None
         except BaseException:
@@ -149,10 +166,9 @@ class AiohttpTransport:
     async def aclose(self) -> None:
         """Close the session and its connections (in the loop that made it)."""
         session, self._session = self._session, None
-        if session is not None and not session.closed:
-            loop = self._loop
-            if loop is not None and not loop.is_closed():
-                await session.close()
+        loop, self._loop = self._loop, None
+        if session is not None and loop is not None and not loop.is_closed():
+            await session.close()  # (a no-op if already closed)
 
 
 async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
@@ -161,7 +177,6 @@ async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
 
 
 async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
-    aiohttp = _aiohttp()
     try:
         expected = raw.content_length
         if (
@@ -176,7 +191,7 @@ async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
             if size > max_body_bytes:
                 raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
             yield chunk
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+    except _socket_errors() as exc:
         raw.close()
         raise _translate(exc, sending=False) from None
     except BaseException:
