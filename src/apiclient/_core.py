@@ -32,7 +32,7 @@ from apiclient.defaults import (
 )
 from apiclient.effects import SupportsAcquire
 from apiclient.errors import DecodeError, PaginationError, error_class_for
-from apiclient.flow import CallSettings, redact_request
+from apiclient.flow import CallSettings, Exchange, exchange, redact_request
 from apiclient.models import Headers, Request, Response
 from apiclient.multipart import FileSpec, MultipartBody
 from apiclient.policies.decoding import decode_body
@@ -306,6 +306,22 @@ class ClientCore:
             request_headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
         return Request(method, url, request_headers, body)
 
+    def _flow(
+        self,
+        request: Request,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+    ) -> Exchange:
+        """One call's request loop, for either driver: with its settings, through the cache."""
+        settings = self._settings
+        if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None:
+            settings = self._settings_for(timeout, retries, max_body_bytes)
+        cache = self.cache
+        if cache is None:
+            return exchange(request, settings)
+        return _conditional(cache, request, settings)
+
     def _settings_for(
         self,
         timeout: TimeoutLike | _Unset,
@@ -315,8 +331,6 @@ class ClientCore:
     ) -> CallSettings:
         """The client's call settings with this call's overrides applied."""
         settings = self._settings
-        if timeout is UNSET and retries is UNSET and max_body_bytes is None and not stream:
-            return settings
         return replace(
             settings,
             timeout=settings.timeout if timeout is UNSET else Timeouts.coerce(timeout),
@@ -345,6 +359,12 @@ class ClientCore:
     def __repr__(self) -> str:
         auth = f" auth={self.auth!r}" if self.auth is not None else ""
         return f"<{type(self).__name__} {redact_url(self.base_url, self._safe_params)}{auth}>"
+
+
+def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> Exchange:
+    """``exchange`` made conditional: validators sent, and a 304 answered from the cache."""
+    response = yield from exchange(cache.prepare(request), settings)
+    return cache.resolve(request, response)
 
 
 def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:

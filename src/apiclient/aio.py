@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
-from apiclient.flow import CallSettings, exchange
-from apiclient.models import Request, Response
+from apiclient.flow import exchange
+from apiclient.models import Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import AsyncPaginated
 from apiclient.policies.pagination import Paginator
@@ -86,7 +86,8 @@ class AsyncAPIClient(ClientCore):
         """Send ``method path``; see ``APIClient.request``."""
         url = self._compose_url(path, params)
         request = self._build_request(method, url, json, data, headers, idempotency_key, files)
-        response = await self._send(request, timeout, retries, max_body_bytes)
+        flow = self._flow(request, timeout, retries, max_body_bytes)
+        response = await driver.run_async(flow, self.transport, self._sleep)
         if raw:
             return response
         self._raise_for_status(response, request)
@@ -168,27 +169,10 @@ class AsyncAPIClient(ClientCore):
         self, url: str, other_origins: bool, options: Mapping[str, Any]
     ) -> Response:
         request = self._page_request(url, other_origins, options["headers"])
-        response = await self._send(request, options["timeout"], options["retries"], None)
+        flow = self._flow(request, options["timeout"], options["retries"], None)
+        response = await driver.run_async(flow, self.transport, self._sleep)
         self._raise_for_status(response, request)
         return response
-
-    def _send(
-        self,
-        request: Request,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
-    ) -> Coroutine[Any, Any, Response]:
-        settings = self._settings_for(timeout, retries, max_body_bytes)
-        if self.cache is None:
-            return driver.run_async(exchange(request, settings), self.transport, self._sleep)
-        return self._send_conditional(request, settings)
-
-    async def _send_conditional(self, request: Request, settings: CallSettings) -> Response:
-        assert self.cache is not None
-        flow = exchange(self.cache.prepare(request), settings)
-        response = await driver.run_async(flow, self.transport, self._sleep)
-        return self.cache.resolve(request, response)
 
     async def aclose(self) -> None:
         """Close the connections, in the event loop that opened them."""

@@ -15,7 +15,7 @@ from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
 from apiclient.auth.keys import APIKey
 from apiclient.flow import exchange
-from apiclient.models import Request, Response
+from apiclient.models import Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import Paginated
 from apiclient.policies.pagination import Paginator
@@ -97,7 +97,8 @@ class APIClient(ClientCore):
         """
         url = self._compose_url(path, params)
         request = self._build_request(method, url, json, data, headers, idempotency_key, files)
-        response = self._send(request, timeout, retries, max_body_bytes)
+        flow = self._flow(request, timeout, retries, max_body_bytes)
+        response = driver.run(flow, self.transport, self._sleep)
         if raw:
             return response
         self._raise_for_status(response, request)
@@ -194,25 +195,10 @@ class APIClient(ClientCore):
 
     def _fetch_page(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Response:
         request = self._page_request(url, other_origins, options["headers"])
-        response = self._send(request, options["timeout"], options["retries"], None)
+        flow = self._flow(request, options["timeout"], options["retries"], None)
+        response = driver.run(flow, self.transport, self._sleep)
         self._raise_for_status(response, request)
         return response
-
-    def _send(
-        self,
-        request: Request,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
-    ) -> Response:
-        """Run one logical call (attempts, redirects, waits) and return the final response."""
-        settings = self._settings_for(timeout, retries, max_body_bytes)
-        cache = self.cache
-        if cache is None:
-            return driver.run(exchange(request, settings), self.transport, self._sleep)
-        conditional = cache.prepare(request)
-        response = driver.run(exchange(conditional, settings), self.transport, self._sleep)
-        return cache.resolve(request, response)
 
     # -- lifecycle ------------------------------------------------------------------------
 
