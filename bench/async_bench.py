@@ -10,6 +10,7 @@ workload on the sync APIClient with 100 threads.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -29,6 +30,7 @@ Call = Callable[[], Awaitable[object]]
 
 async def measure(call: Call, calls: int, concurrency: int) -> tuple[float, float]:
     await call()
+    gc.collect()  # each run starts with no garbage left by the previous contender
     cpu, wall = time.process_time(), time.perf_counter()
     if concurrency == 1:
         for _ in range(calls):

@@ -49,3 +49,19 @@ def test_bad_json_raises_decode_error_with_status_and_snippet() -> None:
 def test_deep_nesting_is_a_decode_error_not_a_recursion_error() -> None:
     with pytest.raises(DecodeError):
         decode_body(response(b"[" * 200_000, "application/json"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'\xef\xbb\xbf{"a": "\xc3\xa9"}',  # UTF-8 with a byte order mark
+        '{"a": "é"}'.encode("utf-16-le"),  # BOM-less UTF-16, which older servers send
+        '{"a": "é"}'.encode("utf-32"),
+    ],
+)
+def test_json_without_a_charset_in_other_unicode_forms(body: bytes) -> None:
+    assert decode_body(response(body, "application/json")) == {"a": "é"}
+
+
+def test_json_without_a_charset_is_utf8() -> None:
+    assert decode_body(response('{"a": "é"}'.encode(), "application/json")) == {"a": "é"}

@@ -64,6 +64,11 @@ def decode_json(response: Response, encoding: str = "utf-8") -> Any:
 
 def _parse_json(response: Response, data: bytes | str) -> Any:
     try:
+        if type(data) is bytes:
+            try:  # UTF-8, as RFC 8259 requires: spares json.loads its encoding sniffing
+                return json.loads(data.decode())
+            except ValueError:
+                pass  # a BOM, BOM-less UTF-16/32, or bad JSON: json.loads sniffs and decides
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise _invalid_json(response) from (exc if isinstance(exc, ValueError) else None)

@@ -72,7 +72,13 @@ def server_pause(
             return max(0.0, reset - _server_now(headers, wall_clock))
     if status == 403 and b"secondary rate limit" in response.data[:2048].lower():
         return SECONDARY_LIMIT_WAIT
-    return _ietf_pause(headers)
+    field = headers.get("ratelimit")  # the IETF draft's field, then its older pair
+    if field:
+        return _ietf_field_pause(field)
+    remaining = headers.get("ratelimit-remaining")
+    if remaining is not None and remaining.strip() == "0":
+        return _number(headers.get("ratelimit-reset"))
+    return None
 
 
 def is_rate_limited(response: Response) -> bool:
@@ -88,16 +94,12 @@ def _server_now(headers: Mapping[str, str], wall_clock: Callable[[], float]) -> 
     return now if now is not None else wall_clock()
 
 
-def _ietf_pause(headers: Mapping[str, str]) -> float | None:
-    field = headers.get("ratelimit")
-    if field:
-        for item in field.split(","):
-            params = dict(_param(p) for p in item.split(";")[1:])
-            if _number(params.get("r")) == 0:
-                return _number(params.get("t")) or 0.0
-        return None
-    if headers.get("ratelimit-remaining", "").strip() == "0":
-        return _number(headers.get("ratelimit-reset"))
+def _ietf_field_pause(field: str) -> float | None:
+    """The wait in ``RateLimit: "name";r=0;t=30`` (the first policy with nothing left)."""
+    for item in field.split(","):
+        params = dict(_param(p) for p in item.split(";")[1:])
+        if _number(params.get("r")) == 0:
+            return _number(params.get("t")) or 0.0
     return None
 
 
