@@ -65,7 +65,7 @@ class Headers(MutableMapping[str, str]):
 
     def copy(self) -> Headers:
         """Return an independent copy (cheap: one dict copy)."""
-        clone = Headers()
+        clone = Headers.__new__(Headers)  # (no __init__: its empty dict would be replaced)
         clone._entries = self._entries.copy()
         return clone
 
