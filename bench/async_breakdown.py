@@ -2,16 +2,20 @@
 
 Usage: .venv/bin/python bench/async_breakdown.py [calls] [rounds]
 
-Against the loopback server, paired with raw aiohttp sending the same request in each round:
-the transport alone (``AiohttpTransport.send``), the request loop driving it
-(``driver.run_async(exchange(...))``), and the whole client (``api.get``). Then the whole
-client against an in-process transport that suspends four times per call, to show the
-framework's own cost without sockets.
+Against the loopback server, paired with raw aiohttp sending the same request in each round
+(the order rotating from round to round): the transport alone (``AiohttpTransport.send``),
+the request loop driving it (``driver.run_async(exchange(...))``), and the whole client
+(``api.get``). Each layer's CPU per call is split into the time spent inside Python's cyclic
+garbage collector (measured with ``gc.callbacks``) and the rest: with 100 calls in flight,
+every object a call keeps alive is traversed by each collection that runs meanwhile. Then
+the whole client against an in-process transport that suspends four times per call, to show
+the framework's own cost without sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -33,7 +37,22 @@ Call = Callable[[], Awaitable[object]]
 HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
 
 
-async def cpu_per_call(call: Call, calls: int, in_flight: int = 100) -> float:
+class CollectorClock:
+    """CPU seconds spent inside the garbage collector, from its start/stop callbacks."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+
+async def cpu_per_call(call: Call, calls: int, in_flight: int = 100) -> tuple[float, float]:
+    """CPU µs per call, and how many of them were spent in the garbage collector."""
     await call()
     gate = asyncio.Semaphore(in_flight)
 
@@ -41,9 +60,16 @@ async def cpu_per_call(call: Call, calls: int, in_flight: int = 100) -> float:
         async with gate:
             await call()
 
+    gc.collect()  # no garbage carried over from the previous run
+    collector = CollectorClock()
+    gc.callbacks.append(collector)
     started = time.process_time()
-    await asyncio.gather(*(one() for _ in range(calls)))
-    return (time.process_time() - started) / calls * 1e6
+    try:
+        await asyncio.gather(*(one() for _ in range(calls)))
+    finally:
+        gc.callbacks.remove(collector)
+    total = (time.process_time() - started) / calls * 1e6
+    return total, collector.seconds / calls * 1e6
 
 
 class InProcessTransport:
@@ -69,7 +95,7 @@ async def main(calls: int, rounds: int) -> None:
         AsyncAPIClient(base_url=server.url, pool_maxsize=100) as api,
     ):
         request = Request("GET", url, Headers(HEADERS))
-        timeouts = Timeouts(10, 30, 119.99)
+        timeouts = Timeouts(10, 30, 120)
 
         async def same() -> object:
             async with session.get(url, headers=HEADERS, timeout=limits) as response:
@@ -91,16 +117,27 @@ async def main(calls: int, rounds: int) -> None:
             "+ request loop (run_async)": loop,
             "+ client (api.get)": client,
         }
-        samples: dict[str, list[float]] = {name: [] for name in layers}
-        for _ in range(rounds):
-            for name, call in layers.items():
-                samples[name].append(await cpu_per_call(call, calls))
+        totals: dict[str, list[float]] = {name: [] for name in layers}
+        in_gc: dict[str, list[float]] = {name: [] for name in layers}
+        order = list(layers.items())
+        for round_number in range(rounds):
+            shift = round_number % len(order)
+            for name, call in order[shift:] + order[:shift]:
+                total, collecting = await cpu_per_call(call, calls)
+                totals[name].append(total)
+                in_gc[name].append(collecting)
     server.stop()
-    base = samples["raw aiohttp, same request"]
-    print(f"{calls} calls, 100 in flight, {rounds} rounds: CPU per call, paired ratio")
-    for name, values in samples.items():
-        ratio = statistics.median(v / b for v, b in zip(values, base, strict=True))
-        print(f"  {name:30s} {statistics.median(values):7.1f} us  {ratio:5.2f}x")
+    base, base_gc = totals["raw aiohttp, same request"], in_gc["raw aiohttp, same request"]
+    base_rest = [t - g for t, g in zip(base, base_gc, strict=True)]
+    print(f"{calls} calls, 100 in flight, {rounds} rounds: CPU per call, paired ratio (median)")
+    print(f"  {'layer':30s} {'CPU':>9s} {'ratio':>6s} {'in GC':>8s} {'rest':>9s} {'ratio':>6s}")
+    for name, values in totals.items():
+        rest = [t - g for t, g in zip(values, in_gc[name], strict=True)]
+        print(
+            f"  {name:30s} {statistics.median(values):6.1f} us {paired(values, base):5.2f}x"
+            f" {statistics.median(in_gc[name]):5.1f} us {statistics.median(rest):6.1f} us"
+            f" {paired(rest, base_rest):5.2f}x"
+        )
 
     in_process = AsyncAPIClient(base_url="http://127.0.0.1:1/", transport=InProcessTransport())
     bare_transport = InProcessTransport()
@@ -111,9 +148,14 @@ async def main(calls: int, rounds: int) -> None:
     async def whole() -> object:
         return await in_process.get("/item")
 
-    bare_us = statistics.median([await cpu_per_call(bare, calls) for _ in range(rounds)])
-    whole_us = statistics.median([await cpu_per_call(whole, calls) for _ in range(rounds)])
+    bare_us = statistics.median([(await cpu_per_call(bare, calls))[0] for _ in range(rounds)])
+    whole_us = statistics.median([(await cpu_per_call(whole, calls))[0] for _ in range(rounds)])
     print(f"in-process transport: client adds {whole_us - bare_us:.1f} us per call")
+
+
+def paired(values: list[float], baseline: list[float]) -> float:
+    """The median over rounds of each round's ratio."""
+    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
 
 
 if __name__ == "__main__":
