@@ -117,6 +117,39 @@ def test_each_attempt_gets_only_the_remaining_budget() -> None:
     assert isinstance(second, Send) and second.timeout.read == pytest.approx(1.5)
 
 
+def test_the_first_attempt_gets_the_time_limits_as_configured() -> None:
+    limits = Timeouts(connect=5, read=5, total=6)
+    first = next(exchange(Request("GET", "https://h/x"), settings(timeout=limits)))
+    assert isinstance(first, Send) and first.timeout is limits  # one object transports cache
+
+
+def test_an_attempt_after_a_server_pause_gets_only_what_is_left() -> None:
+    clock = FakeClock()
+    throttle = PausedFor(2.0)
+    flow = exchange(
+        Request("GET", "https://h/x"),
+        settings(clock, timeout=Timeouts(connect=5, read=5, total=6), throttle=throttle),
+    )
+    assert next(flow) == Sleep(2.0)
+    clock.now += 2.0
+    throttle.seconds = 0.0
+    send = flow.send(None)
+    assert isinstance(send, Send) and send.timeout.total == pytest.approx(4.0)
+
+
+class PausedFor:
+    """A throttle that asks for ``seconds`` of pause until told otherwise."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def observe(self, response: Response) -> float | None:
+        return None
+
+    def wait(self) -> float:
+        return self.seconds
+
+
 def test_deadline_passed_before_an_attempt_raises_timeout() -> None:
     clock = FakeClock()
     flow = exchange(Request("GET", "https://h/x"), settings(clock, timeout=Timeouts(total=1)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -74,23 +74,43 @@ class Headers(MutableMapping[str, str]):
         return f"Headers({sorted(name for name in self)})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Request:
     """One HTTP request, ready to go on the wire (the URL already has its query string).
 
     ``body`` is bytes, or a re-iterable of byte chunks with a known ``Content-Length``
-    header (a streamed upload), or None.
+    header (a streamed upload), or None. Immutable: what auth and redirects change, they
+    change in a new request.
     """
 
     method: str
     url: str
-    headers: Headers = field(default_factory=Headers)
-    body: bytes | Iterable[bytes] | None = None
+    headers: Headers
+    body: bytes | Iterable[bytes] | None
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Headers | None = None,
+        body: bytes | Iterable[bytes] | None = None,
+    ) -> None:
+        # A frozen dataclass's own __init__ goes through object.__setattr__, which costs
+        # twice as much; one request is made per call, so the slots are filled directly.
+        _set_method(self, method)
+        _set_url(self, url)
+        _set_headers(self, Headers() if headers is None else headers)
+        _set_body(self, body)
 
     def __repr__(self) -> str:
         from apiclient.redaction import redact_url
 
         return f"<Request {self.method} {redact_url(self.url)}>"
+
+
+_set_method, _set_url, _set_headers, _set_body = (
+    getattr(Request, name).__set__ for name in ("method", "url", "headers", "body")
+)
 
 
 class BodyStream:
@@ -141,7 +161,7 @@ def _keeps(headers: object) -> bool:
     The answer is remembered per type: an ABC ``isinstance`` check costs a Python call, and
     every response of a transport has the same header type.
     """
-    if headers is None or type(headers) is dict or not isinstance(headers, Mapping):
+    if headers is None or isinstance(headers, dict) or not isinstance(headers, Mapping):
         return False
     _CASE_INSENSITIVE.add(type(headers))
     return True

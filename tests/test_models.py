@@ -1,0 +1,43 @@
+"""The values every layer passes around: requests are immutable, headers case-insensitive."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from apiclient import Headers, Request, Response
+
+
+def test_a_request_cannot_be_changed_in_place() -> None:
+    request = Request("GET", "https://api.example/x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.url = "https://elsewhere.example/"  # type: ignore[misc]
+    assert request.url == "https://api.example/x"
+
+
+def test_a_request_has_its_own_empty_headers_by_default() -> None:
+    first, second = Request("GET", "https://a/"), Request("GET", "https://a/")
+    first.headers["X-Trace"] = "1"
+    assert "X-Trace" not in second.headers
+    assert first.body is None
+
+
+def test_a_changed_request_is_a_new_request() -> None:
+    request = Request("POST", "https://a/x", Headers({"Accept": "application/json"}), b"{}")
+    moved = dataclasses.replace(request, url="https://a/y")
+    assert (moved.method, moved.url, moved.body) == ("POST", "https://a/y", b"{}")
+    assert moved.headers is request.headers and request.url == "https://a/x"
+    assert moved == Request("POST", "https://a/y", request.headers, b"{}")
+
+
+def test_a_response_keeps_a_transports_case_insensitive_headers_as_they_are() -> None:
+    class OrderedHeaders(dict[str, str]):
+        pass
+
+    own = Headers({"Content-Type": "application/json"})
+    assert Response(200, own).headers is own
+    plain = Response(200, {"Content-Type": "text/plain"})
+    assert isinstance(plain.headers, Headers) and plain.headers["content-type"] == "text/plain"
+    assert isinstance(Response(200, OrderedHeaders(a="1")).headers, Headers)  # dicts are copied
+    assert Response(200, None).headers == {}
