@@ -28,7 +28,10 @@ def decode_body(response: Response, encoding: str = "utf-8") -> Any:
     if not data or response.status in (204, 304):
         return None
     if response.headers.get("content-type") in _PLAIN_JSON:  # the common case, parsed once
-        return _parse_json(response, data)
+        try:
+            return json.loads(data.decode())  # UTF-8 (see _parse_json)
+        except (ValueError, RecursionError):
+            return _parse_json(response, data)  # a BOM, UTF-16/32, or the error to raise
     content_type = response.content_type
     if is_json_type(content_type):
         return decode_json(response, encoding)
