@@ -1,4 +1,4 @@
-"""Instructions per GET+JSON call, apiclient vs raw urllib3: a ratio without timing noise.
+"""Instructions per GET+JSON call, apiclient vs raw urllib3 and raw aiohttp: ratios without noise.
 
 Usage: .venv/bin/python bench/instructions.py [calls]      (needs valgrind)
 
@@ -6,46 +6,106 @@ Runs each contender under ``valgrind --tool=callgrind`` twice, with ``calls`` ca
 none, and divides the difference by ``calls``: start-up and imports cancel out. Only the
 client process is counted (the server runs in a child, which callgrind reports apart).
 Instruction counts repeat exactly for the same code and input, whatever else the machine
-is doing, so they show small changes that CPU time on a noisy machine hides.
+is doing, so they show small changes that CPU time on a noisy machine hides. (They do not
+show memory stalls: with 100 calls in flight, CPU time ratios come out a few points higher.)
+
+The async contenders are raw aiohttp sending what ``AsyncAPIClient`` sends by default (its
+headers and time limits) and ``AsyncAPIClient.get``, one call at a time and 100 in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback_server import LoopbackServer
 
+#: (workload, contender, baseline of the workload)
+SYNC = "GET + JSON, sync"
+SEQUENTIAL = "GET + JSON, async, one at a time"
+IN_FLIGHT = "GET + JSON, async, 100 in flight"
+CONTENDERS = {
+    SYNC: ("raw urllib3 PoolManager + json.loads", "apiclient APIClient.get"),
+    SEQUENTIAL: ("raw aiohttp, same request", "apiclient AsyncAPIClient.get"),
+    IN_FLIGHT: ("raw aiohttp, same request", "apiclient AsyncAPIClient.get"),
+}
 
-def run(contender: str, calls: int) -> None:
+
+def run(workload: str, contender: str, calls: int) -> None:
     """The measured program: warm up, then ``calls`` calls of ``contender``."""
+    logging.getLogger("apiclient").setLevel(logging.INFO)
+    server = LoopbackServer()
+    try:
+        if workload == SYNC:
+            run_sync(server.url, contender, calls)
+        else:
+            asyncio.run(run_async(server.url, contender, calls, workload == IN_FLIGHT))
+    finally:
+        server.stop()
+
+
+def run_sync(base_url: str, contender: str, calls: int) -> None:
     import urllib3
 
     from apiclient import APIClient
 
-    logging.getLogger("apiclient").setLevel(logging.INFO)
-    server = LoopbackServer()
     pool = urllib3.PoolManager()
-    api = APIClient(base_url=server.url)
-    url = server.url + "item"
-    calls_by_name = {
+    api = APIClient(base_url=base_url)
+    url = base_url + "item"
+    calls_by_name: dict[str, Callable[[], object]] = {
         "raw urllib3 PoolManager + json.loads": lambda: json.loads(pool.request("GET", url).data),
         "apiclient APIClient.get": lambda: api.get("/item"),
     }
     call = calls_by_name[contender]
-    call()
-    call()
-    for _ in range(calls):
+    for _ in range(calls + 2):  # two to warm up: a connection open, caches filled
         call()
-    server.stop()
 
 
-def instructions(contender: str, calls: int) -> int:
+async def run_async(base_url: str, contender: str, calls: int, in_flight: bool) -> None:
+    import aiohttp
+
+    from apiclient import AsyncAPIClient
+
+    url = base_url + "item"
+    headers = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
+    limits = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session,
+        AsyncAPIClient(base_url=base_url, pool_maxsize=100) as api,
+    ):
+
+        async def same() -> object:
+            async with session.get(url, headers=headers, timeout=limits) as response:
+                return json.loads(await response.read())
+
+        async def ours() -> object:
+            return await api.get("/item")
+
+        call: Callable[[], Awaitable[object]] = (
+            same if contender == "raw aiohttp, same request" else ours
+        )
+        if not in_flight:
+            for _ in range(calls + 2):
+                await call()
+            return
+        gate = asyncio.Semaphore(100)
+
+        async def one() -> None:
+            async with gate:
+                await call()
+
+        await asyncio.gather(*(one() for _ in range(200)))  # warm: 100 connections open
+        await asyncio.gather(*(one() for _ in range(calls)))
+
+
+def instructions(workload: str, contender: str, calls: int) -> int:
     """Instructions of the client process (the largest of the processes callgrind reports)."""
     result = subprocess.run(
         [
@@ -55,6 +115,7 @@ def instructions(contender: str, calls: int) -> int:
             sys.executable,
             __file__,
             "--run",
+            workload,
             contender,
             str(calls),
         ],
@@ -68,16 +129,21 @@ def instructions(contender: str, calls: int) -> int:
 
 def main() -> None:
     if sys.argv[1:2] == ["--run"]:
-        run(sys.argv[2], int(sys.argv[3]))
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    per_call = {}
-    for contender in ("raw urllib3 PoolManager + json.loads", "apiclient APIClient.get"):
-        per_call[contender] = (instructions(contender, calls) - instructions(contender, 0)) / calls
-    base = per_call["raw urllib3 PoolManager + json.loads"]
-    print(f"instructions per GET+JSON call ({calls} calls, callgrind)")
-    for contender, count in per_call.items():
-        print(f"  {contender:40s} {count / 1000:8.1f}k  {count / base:5.2f}x")
+    print(f"instructions per call ({calls} calls, callgrind)")
+    for workload, (baseline, ours) in CONTENDERS.items():
+        per_call = {
+            contender: (
+                instructions(workload, contender, calls) - instructions(workload, contender, 0)
+            )
+            / calls
+            for contender in (baseline, ours)
+        }
+        print(f"  {workload}")
+        for contender, count in per_call.items():
+            print(f"    {contender:40s} {count / 1000:8.1f}k  {count / per_call[baseline]:5.2f}x")
 
 
 if __name__ == "__main__":
