@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
-import aiohttp
-
 sys.path.insert(0, "bench")
+from async_contenders import Call, async_contenders
 from loopback_server import LoopbackServer  # the same keep-alive JSON server as compare.py
 
-from apiclient import APIClient, AsyncAPIClient
-
-Call = Callable[[], Awaitable[object]]
+from apiclient import APIClient
 
 
 async def measure(call: Call, calls: int, concurrency: int) -> tuple[float, float]:
@@ -52,30 +47,8 @@ OURS = "AsyncAPIClient.get"
 
 
 async def run(url: str, calls: int, rounds: int) -> None:
-    # "Same request": the headers and time limits AsyncAPIClient sends by default (Accept,
-    # User-Agent; 10 s connect, 30 s between reads, 120 s in all), so that the ratio shows
-    # the framework's cost rather than the cost of those features in aiohttp itself.
-    same_headers = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
-    same_timeout = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
-    async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session,
-        AsyncAPIClient(base_url=url, pool_maxsize=100) as api,
-    ):
-
-        async def bare() -> object:
-            async with session.get(url + "item") as response:
-                return json.loads(await response.read())
-
-        async def same() -> object:
-            async with session.get(
-                url + "item", headers=same_headers, timeout=same_timeout
-            ) as response:
-                return json.loads(await response.read())
-
-        async def ours() -> object:
-            return await api.get("/item")
-
-        contenders: dict[str, Call] = {BARE: bare, SAME: same, OURS: ours}
+    async with async_contenders(url) as each:
+        contenders: dict[str, Call] = {BARE: each.bare, SAME: each.same, OURS: each.ours}
         for concurrency in (1, 100):
             samples: dict[str, list[float]] = {name: [] for name in contenders}
             walls: dict[str, list[float]] = {name: [] for name in contenders}

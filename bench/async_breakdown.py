@@ -20,21 +20,16 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from async_contenders import HEADERS, Call, async_contenders
 from loopback_server import LoopbackServer
 
 from apiclient import AsyncAPIClient, Response, Timeouts, driver
 from apiclient.flow import exchange
 from apiclient.models import Headers, Request
-
-Call = Callable[[], Awaitable[object]]
-HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
 
 
 class CollectorClock:
@@ -89,17 +84,10 @@ class InProcessTransport:
 async def main(calls: int, rounds: int) -> None:
     server = LoopbackServer()
     url = server.url + "item"
-    limits = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
-    async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session,
-        AsyncAPIClient(base_url=server.url, pool_maxsize=100) as api,
-    ):
+    async with async_contenders(server.url) as each:
+        api = each.api
         request = Request("GET", url, Headers(HEADERS))
         timeouts = Timeouts(10, 30, 120)
-
-        async def same() -> object:
-            async with session.get(url, headers=HEADERS, timeout=limits) as response:
-                return json.loads(await response.read())
 
         async def transport() -> object:
             return json.loads((await api.transport.send(request, timeout=timeouts)).data)
@@ -108,14 +96,11 @@ async def main(calls: int, rounds: int) -> None:
             flow = exchange(request, api._settings)
             return json.loads((await driver.run_async(flow, api.transport, api._sleep)).data)
 
-        async def client() -> object:
-            return await api.get("/item")
-
         layers: dict[str, Call] = {
-            "raw aiohttp, same request": same,
+            "raw aiohttp, same request": each.same,
             "+ AiohttpTransport.send": transport,
             "+ request loop (run_async)": loop,
-            "+ client (api.get)": client,
+            "+ client (api.get)": each.ours,
         }
         totals: dict[str, list[float]] = {name: [] for name in layers}
         in_gc: dict[str, list[float]] = {name: [] for name in layers}

@@ -21,7 +21,7 @@ import logging
 import re
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,28 +69,10 @@ def run_sync(base_url: str, contender: str, calls: int) -> None:
 
 
 async def run_async(base_url: str, contender: str, calls: int, in_flight: bool) -> None:
-    import aiohttp
+    from async_contenders import async_contenders
 
-    from apiclient import AsyncAPIClient
-
-    url = base_url + "item"
-    headers = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
-    limits = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
-    async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session,
-        AsyncAPIClient(base_url=base_url, pool_maxsize=100) as api,
-    ):
-
-        async def same() -> object:
-            async with session.get(url, headers=headers, timeout=limits) as response:
-                return json.loads(await response.read())
-
-        async def ours() -> object:
-            return await api.get("/item")
-
-        call: Callable[[], Awaitable[object]] = (
-            same if contender == "raw aiohttp, same request" else ours
-        )
+    async with async_contenders(base_url) as each:
+        call = each.same if contender == "raw aiohttp, same request" else each.ours
         if not in_flight:
             for _ in range(calls + 2):
                 await call()

@@ -1,0 +1,55 @@
+"""The async contenders every async benchmark compares, defined once.
+
+"Same request" is raw aiohttp sending what ``AsyncAPIClient`` sends by default: its
+``Accept`` and ``User-Agent`` headers and its time limits (10 s connect, 30 s between
+reads, 120 s in all), so that a ratio to it shows the framework's own cost rather than
+the cost of those features inside aiohttp. "Bare" is raw aiohttp with its own defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+
+from apiclient import AsyncAPIClient
+
+Call = Callable[[], Awaitable[object]]
+HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
+
+
+@dataclass
+class AsyncContenders:
+    """One GET + JSON call each: raw aiohttp bare, raw aiohttp same request, the client."""
+
+    bare: Call
+    same: Call
+    ours: Call
+    api: AsyncAPIClient
+
+
+@asynccontextmanager
+async def async_contenders(base_url: str, in_flight: int = 100) -> AsyncIterator[AsyncContenders]:
+    """A session and a client with ``in_flight`` connections each, against ``base_url``."""
+    url = base_url + "item"
+    limits = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=in_flight)) as session,
+        AsyncAPIClient(base_url=base_url, pool_maxsize=in_flight) as api,
+    ):
+
+        async def bare() -> object:
+            async with session.get(url) as response:
+                return json.loads(await response.read())
+
+        async def same() -> object:
+            async with session.get(url, headers=HEADERS, timeout=limits) as response:
+                return json.loads(await response.read())
+
+        async def ours() -> object:
+            return await api.get("/item")
+
+        yield AsyncContenders(bare, same, ours, api)
