@@ -120,3 +120,17 @@ def test_async_with_closes_the_connections(server: FakeServer) -> None:
 
     asyncio.run(scenario())
     assert server.wait_closed(1)
+
+
+def test_a_bad_request_raises_when_awaited_not_when_called(server: FakeServer) -> None:
+    server.add("/x", Reply(json=1))
+
+    async def scenario() -> list[object]:
+        async with AsyncAPIClient(base_url=server.url) as api:
+            bad = api.get("/x", headers={"X-Note": "a\r\nX-Injected: 1"})  # nothing raised yet
+            good = api.get("/x")
+            return await asyncio.gather(bad, good, return_exceptions=True)
+
+    bad_result, good_result = asyncio.run(scenario())
+    assert isinstance(bad_result, ValueError) and good_result == 1
+    assert len(server.requests) == 1  # the bad request never went out

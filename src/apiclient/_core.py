@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
 from enum import Enum
 from typing import Any, ClassVar, TypedDict
@@ -30,7 +30,7 @@ from apiclient.defaults import (
     SAFE_HEADERS,
     SAFE_QUERY_PARAMS,
 )
-from apiclient.effects import SupportsAcquire
+from apiclient.effects import Effect, SupportsAcquire
 from apiclient.errors import DecodeError, PaginationError, error_class_for
 from apiclient.flow import CallSettings, Exchange, exchange, redact_request
 from apiclient.models import Headers, Request, Response
@@ -305,6 +305,34 @@ class ClientCore:
 
             request_headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
         return Request(method, url, request_headers, body)
+
+    def _call_flow(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json: Any,
+        data: Mapping[str, Any] | bytes | str | None,
+        files: Mapping[str, FileSpec] | None,
+        headers: Mapping[str, str] | None,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+        idempotency_key: str | None,
+        raw: bool,
+    ) -> Generator[Effect, Any, Any]:
+        """A whole call as one flow, for either driver: build, run the loop, finish.
+
+        The request is built when the flow first runs: for the async client, when the call
+        is awaited, as with any ``async def``.
+        """
+        url = self._compose_url(path, params)
+        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
+        response = yield from self._flow(request, timeout, retries, max_body_bytes)
+        if raw:
+            return response
+        self._raise_for_status(response, request)
+        return self._handle_response(response)
 
     def _flow(
         self,

@@ -67,7 +67,7 @@ class AsyncAPIClient(ClientCore):
         """The seed's internal entry point, kept for subclasses that call it."""
         return await self.request(method, path, params=params)
 
-    async def request(
+    def request(
         self,
         method: str,
         path: str,
@@ -82,16 +82,13 @@ class AsyncAPIClient(ClientCore):
         max_body_bytes: int | None = None,
         idempotency_key: str | None = None,
         raw: bool = False,
-    ) -> Any:
-        """Send ``method path``; see ``APIClient.request``."""
-        url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
-        flow = self._flow(request, timeout, retries, max_body_bytes)
-        response = await driver.run_async(flow, self.transport, self._sleep)
-        if raw:
-            return response
-        self._raise_for_status(response, request)
-        return self._handle_response(response)
+    ) -> Coroutine[Any, Any, Any]:
+        """Send ``method path``; see ``APIClient.request``. Await the coroutine it returns."""
+        flow = self._call_flow(
+            method, path, params, json, data, files, headers,
+            timeout, retries, max_body_bytes, idempotency_key, raw,
+        )  # fmt: skip
+        return driver.run_async(flow, self.transport, self._sleep)
 
     def get(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
         """GET ``path``; see ``request`` for the options."""

@@ -95,14 +95,11 @@ class APIClient(ClientCore):
         ``Response`` is returned whatever its status; otherwise an error status raises and
         ``_handle_response`` makes the return value.
         """
-        url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
-        flow = self._flow(request, timeout, retries, max_body_bytes)
-        response = driver.run(flow, self.transport, self._sleep)
-        if raw:
-            return response
-        self._raise_for_status(response, request)
-        return self._handle_response(response)
+        flow = self._call_flow(
+            method, path, params, json, data, files, headers,
+            timeout, retries, max_body_bytes, idempotency_key, raw,
+        )  # fmt: skip
+        return driver.run(flow, self.transport, self._sleep)
 
     def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
         """GET ``path``; see ``request`` for the options."""
