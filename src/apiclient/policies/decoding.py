@@ -28,10 +28,7 @@ def decode_body(response: Response, encoding: str = "utf-8") -> Any:
     if not data or response.status in (204, 304):
         return None
     if response.headers.get("content-type") in _PLAIN_JSON:  # the common case, parsed once
-        try:
-            return json.loads(data.decode())  # UTF-8 (see _parse_json)
-        except (ValueError, RecursionError):
-            return _parse_json(response, data)  # a BOM, UTF-16/32, or the error to raise
+        return _parse_json(response, data)
     content_type = response.content_type
     if is_json_type(content_type):
         return decode_json(response, encoding)
