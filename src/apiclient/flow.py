@@ -112,10 +112,9 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             # attempt gets the limits as they are (one shared object that transports cache).
             timeout = (
                 narrowed(settings.timeout, _remaining(deadline, clock))
-                if waited
+                if waited or attempt > 1
                 else settings.timeout
             )
-            waited = True  # any later attempt comes after this one's time
             for hook in settings.on_request:
                 hook(request)
             prepared = (
