@@ -265,13 +265,5 @@ def conditional(source: ReplySource) -> RouteFunction:
     return serve
 
 
-def rate_limited(
-    reply: ReplySource,
-    *,
-    limit: int,
-    window: float,
-    status: int = 429,
-    clock: Callable[[], float] = time.time,
-) -> RateLimitedRoute:
-    """``reply`` under a quota of ``limit`` per ``window`` seconds (see ``RateLimitedRoute``)."""
-    return RateLimitedRoute(reply, limit=limit, window=window, status=status, clock=clock)
+#: ``rate_limited(reply, limit=, window=)``: the route factory spelling, like ``paged``.
+rate_limited = RateLimitedRoute
