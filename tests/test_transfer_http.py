@@ -179,6 +179,13 @@ def test_stream_raises_error_statuses_with_their_body(
     assert caught.value.body == {"message": "gone"}
 
 
+def test_stream_sends_a_json_body(server: FakeServer, make_client: MakeClient) -> None:
+    server.add("POST /report", lambda request: Reply(body=b"rows for " + request.body))
+    with make_client(server).stream("POST", "/report", json={"year": 2026}) as download:
+        assert download.read() == b'rows for {"year":2026}'
+    assert server.requests[0].headers["Content-Type"] == "application/json"
+
+
 def test_stream_retries_and_the_connection_is_reused(
     server: FakeServer, make_client: MakeClient
 ) -> None:

@@ -334,6 +334,31 @@ class ClientCore:
         self._raise_for_status(response, request)
         return self._handle_response(response)
 
+    def _stream_start(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json: Any,
+        data: Mapping[str, Any] | bytes | str | None,
+        headers: Mapping[str, str] | None,
+        timeout: TimeoutLike | _Unset,
+        retries: RetryPolicy | int | _Unset,
+        max_body_bytes: int | None,
+    ) -> tuple[Request, Exchange]:
+        """A streamed call's request and its loop, which leaves the final body unread."""
+        url = self._compose_url(path, params)
+        request = self._build_request(method, url, json, data, headers, None)
+        settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
+        return request, exchange(request, settings)
+
+    def _page_flow(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Exchange:
+        """One page of ``paginate``: its request, the loop, and an error status raised."""
+        request = self._page_request(url, other_origins, options["headers"])
+        response = yield from self._flow(request, options["timeout"], options["retries"], None)
+        self._raise_for_status(response, request)
+        return response
+
     def _flow(
         self,
         request: Request,

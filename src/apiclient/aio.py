@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
-from apiclient.flow import exchange
 from apiclient.models import Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import AsyncPaginated
@@ -120,17 +119,18 @@ class AsyncAPIClient(ClientCore):
         path: str,
         *,
         params: Params | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike | _Unset = UNSET,
         retries: RetryPolicy | int | _Unset = UNSET,
         max_body_bytes: int | None = None,
     ) -> AsyncStreamedResponse:
         """Send a request and return its response with the body unread (``async with``)."""
-        request = self._build_request(
-            method, self._compose_url(path, params), None, None, headers, None
+        request, flow = self._stream_start(
+            method, path, params, json, data, headers, timeout, retries, max_body_bytes
         )
-        settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
-        response = await driver.run_async(exchange(request, settings), self.transport, self._sleep)
+        response = await driver.run_async(flow, self.transport, self._sleep)
         if response.status >= 400:
             response.data = await AsyncStreamedResponse(response).read()
             response.stream = None
@@ -162,14 +162,11 @@ class AsyncAPIClient(ClientCore):
             options={"headers": headers, "timeout": timeout, "retries": retries},
         )
 
-    async def _fetch_page(
+    def _fetch_page(
         self, url: str, other_origins: bool, options: Mapping[str, Any]
-    ) -> Response:
-        request = self._page_request(url, other_origins, options["headers"])
-        flow = self._flow(request, options["timeout"], options["retries"], None)
-        response = await driver.run_async(flow, self.transport, self._sleep)
-        self._raise_for_status(response, request)
-        return response
+    ) -> Coroutine[Any, Any, Response]:
+        flow = self._page_flow(url, other_origins, options)
+        return driver.run_async(flow, self.transport, self._sleep)
 
     async def aclose(self) -> None:
         """Close the connections, in the event loop that opened them."""

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
 from apiclient.auth.keys import APIKey
-from apiclient.flow import exchange
 from apiclient.models import Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import Paginated
@@ -146,10 +145,10 @@ class APIClient(ClientCore):
         bounds the wait for the response's headers; the body is then read at the caller's
         pace, each read bounded by ``timeout.read``.
         """
-        url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, None)
-        settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
-        response = driver.run(exchange(request, settings), self.transport, self._sleep)
+        request, flow = self._stream_start(
+            method, path, params, json, data, headers, timeout, retries, max_body_bytes
+        )
+        response = driver.run(flow, self.transport, self._sleep)
         if response.status >= 400:
             response.data = StreamedResponse(response).read()
             response.stream = None
@@ -191,11 +190,8 @@ class APIClient(ClientCore):
     # -- plumbing -------------------------------------------------------------------------
 
     def _fetch_page(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Response:
-        request = self._page_request(url, other_origins, options["headers"])
-        flow = self._flow(request, options["timeout"], options["retries"], None)
-        response = driver.run(flow, self.transport, self._sleep)
-        self._raise_for_status(response, request)
-        return response
+        flow = self._page_flow(url, other_origins, options)
+        return driver.run(flow, self.transport, self._sleep)
 
     # -- lifecycle ------------------------------------------------------------------------
 
