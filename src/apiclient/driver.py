@@ -73,12 +73,16 @@ async def run_async(
             value = error = None
             try:
                 if type(effect) is Send:
-                    value = await transport.send(
+                    sending = transport.send(
                         effect.request,
                         timeout=effect.timeout,
                         max_body_bytes=effect.max_body_bytes,
                         stream=effect.stream,
                     )
+                    # The effect is done with: not kept alive across the round trip, where
+                    # with many calls in flight the garbage collector would walk it again.
+                    del effect
+                    value = await sending
                 elif type(effect) is Sleep:
                     await (sleep or _asyncio().sleep)(effect.seconds)
                 elif type(effect) is Acquire:
