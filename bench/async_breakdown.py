@@ -27,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from async_contenders import HEADERS, Call, async_contenders
 from loopback_server import LoopbackServer
 
-from apiclient import AsyncAPIClient, Response, Timeouts, driver
-from apiclient.flow import exchange
+from apiclient import AsyncAPIClient, Response
 from apiclient.models import Headers, Request
 
 
@@ -72,7 +71,7 @@ class InProcessTransport:
 
     body = json.dumps({"id": 1}).encode()
 
-    async def send(self, request: Request, **_: Any) -> Response:
+    async def send(self, request: Request, **options: Any) -> Response:
         for _ in range(4):
             await asyncio.sleep(0)
         return Response(200, {"Content-Type": "application/json"}, self.body)
@@ -83,23 +82,11 @@ class InProcessTransport:
 
 async def main(calls: int, rounds: int) -> None:
     server = LoopbackServer()
-    url = server.url + "item"
     async with async_contenders(server.url) as each:
-        api = each.api
-        request = Request("GET", url, Headers(HEADERS))
-        timeouts = Timeouts(10, 30, 120)
-
-        async def transport() -> object:
-            return json.loads((await api.transport.send(request, timeout=timeouts)).data)
-
-        async def loop() -> object:
-            flow = exchange(request, api._settings)
-            return json.loads((await driver.run_async(flow, api.transport, api._sleep)).data)
-
         layers: dict[str, Call] = {
             "raw aiohttp, same request": each.same,
-            "+ AiohttpTransport.send": transport,
-            "+ request loop (run_async)": loop,
+            "+ AiohttpTransport.send": each.transport,
+            "+ request loop (run_async)": each.loop,
             "+ client (api.get)": each.ours,
         }
         totals: dict[str, list[float]] = {name: [] for name in layers}
@@ -126,6 +113,7 @@ async def main(calls: int, rounds: int) -> None:
 
     in_process = AsyncAPIClient(base_url="http://127.0.0.1:1/", transport=InProcessTransport())
     bare_transport = InProcessTransport()
+    request = Request("GET", "http://127.0.0.1:1/item", Headers(HEADERS))
 
     async def bare() -> object:
         return json.loads((await bare_transport.send(request)).data)

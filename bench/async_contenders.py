@@ -4,6 +4,9 @@
 ``Accept`` and ``User-Agent`` headers and its time limits (10 s connect, 30 s between
 reads, 120 s in all), so that a ratio to it shows the framework's own cost rather than
 the cost of those features inside aiohttp. "Bare" is raw aiohttp with its own defaults.
+The client's layers, each adding one to the one before: ``transport`` is
+``AiohttpTransport.send`` alone, ``loop`` the request loop driving it
+(``run_async(exchange(...))``), ``ours`` the whole client (``api.get``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from apiclient import AsyncAPIClient
+from apiclient import AsyncAPIClient, driver
+from apiclient.flow import exchange
+from apiclient.models import Headers, Request
 
 Call = Callable[[], Awaitable[object]]
 HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
@@ -23,10 +28,12 @@ HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
 
 @dataclass
 class AsyncContenders:
-    """One GET + JSON call each: raw aiohttp bare, raw aiohttp same request, the client."""
+    """One GET + JSON call each: raw aiohttp bare and same request, the client's layers."""
 
     bare: Call
     same: Call
+    transport: Call
+    loop: Call
     ours: Call
     api: AsyncAPIClient
 
@@ -49,7 +56,19 @@ async def async_contenders(base_url: str, in_flight: int = 100) -> AsyncIterator
             async with session.get(url, headers=HEADERS, timeout=limits) as response:
                 return json.loads(await response.read())
 
+        request = Request("GET", url, Headers(HEADERS))  # what api.get("/item") builds
+
+        async def transport() -> object:
+            response = await api.transport.send(
+                request, timeout=api.timeout, max_body_bytes=api.max_body_bytes
+            )
+            return json.loads(response.data)
+
+        async def loop() -> object:
+            flow = exchange(request, api._settings)
+            return json.loads((await driver.run_async(flow, api.transport, api._sleep)).data)
+
         async def ours() -> object:
             return await api.get("/item")
 
-        yield AsyncContenders(bare, same, ours, api)
+        yield AsyncContenders(bare, same, transport, loop, ours, api)
