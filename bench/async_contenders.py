@@ -20,7 +20,7 @@ import aiohttp
 
 from apiclient import AsyncAPIClient, driver
 from apiclient.flow import exchange
-from apiclient.models import Headers, Request
+from apiclient.models import Request
 
 Call = Callable[[], Awaitable[object]]
 HEADERS = {"Accept": "application/json", "User-Agent": "apiclient/bench"}
@@ -56,7 +56,7 @@ async def async_contenders(base_url: str, in_flight: int = 100) -> AsyncIterator
             async with session.get(url, headers=HEADERS, timeout=limits) as response:
                 return json.loads(await response.read())
 
-        request = Request("GET", url, Headers(HEADERS))  # what api.get("/item") builds
+        request = Request("GET", url, api.headers.copy())  # what api.get("/item") builds
 
         async def transport() -> object:
             response = await api.transport.send(
