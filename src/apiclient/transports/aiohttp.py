@@ -145,12 +145,7 @@ class AiohttpTransport:
                     url=request.url,
                     stream=AsyncBodyStream(chunks, raw.close),
                 )
-            elif (
-                (length := raw.content_length) is not None
-                and length <= max_body_bytes
-                and length <= READ_CHUNK_BYTES
-                and "Content-Encoding" not in raw.headers
-            ):
+            elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
                 data = await raw.read()  # sized, unencoded, under the cap: one read
             else:
                 data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
