@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, "bench")
-from async_contenders import Call, async_contenders
+from async_contenders import Call, async_contenders, run_calls
 from loopback_server import LoopbackServer  # the same keep-alive JSON server as compare.py
 
 from apiclient import APIClient
@@ -27,17 +27,7 @@ async def measure(call: Call, calls: int, concurrency: int) -> tuple[float, floa
     await call()
     gc.collect()  # each run starts with no garbage left by the previous contender
     cpu, wall = time.process_time(), time.perf_counter()
-    if concurrency == 1:
-        for _ in range(calls):
-            await call()
-    else:
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def one() -> None:
-            async with semaphore:
-                await call()
-
-        await asyncio.gather(*(one() for _ in range(calls)))
+    await run_calls(call, calls, concurrency)
     return (time.process_time() - cpu) / calls * 1e6, time.perf_counter() - wall
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from async_contenders import HEADERS, Call, async_contenders
+from async_contenders import HEADERS, Call, async_contenders, run_calls
 from loopback_server import LoopbackServer
 
 from apiclient import AsyncAPIClient, Response
@@ -48,18 +48,12 @@ class CollectorClock:
 async def cpu_per_call(call: Call, calls: int, in_flight: int = 100) -> tuple[float, float]:
     """CPU µs per call, and how many of them were spent in the garbage collector."""
     await call()
-    gate = asyncio.Semaphore(in_flight)
-
-    async def one() -> None:
-        async with gate:
-            await call()
-
     gc.collect()  # no garbage carried over from the previous run
     collector = CollectorClock()
     gc.callbacks.append(collector)
     started = time.process_time()
     try:
-        await asyncio.gather(*(one() for _ in range(calls)))
+        await run_calls(call, calls, in_flight)
     finally:
         gc.callbacks.remove(collector)
     total = (time.process_time() - started) / calls * 1e6

@@ -11,6 +11,7 @@ The client's layers, each adding one to the one before: ``transport`` is
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -72,3 +73,18 @@ async def async_contenders(base_url: str, in_flight: int = 100) -> AsyncIterator
             return await api.get("/item")
 
         yield AsyncContenders(bare, same, transport, loop, ours, api)
+
+
+async def run_calls(call: Call, calls: int, in_flight: int) -> None:
+    """Make ``calls`` calls, at most ``in_flight`` at a time (1: one after another)."""
+    if in_flight == 1:
+        for _ in range(calls):
+            await call()
+        return
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one() -> None:
+        async with gate:
+            await call()
+
+    await asyncio.gather(*(one() for _ in range(calls)))

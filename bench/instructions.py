@@ -75,24 +75,17 @@ def run_sync(base_url: str, contender: str, calls: int) -> None:
 
 
 async def run_async(base_url: str, contender: str, calls: int, in_flight: bool) -> None:
-    from async_contenders import async_contenders
+    from async_contenders import async_contenders, run_calls
 
     async with async_contenders(base_url) as each:
         call = {RAW_AIOHTTP: each.same, TRANSPORT: each.transport, LOOP: each.loop}.get(
             contender, each.ours
         )
         if not in_flight:
-            for _ in range(calls + 2):
-                await call()
+            await run_calls(call, calls + 2, 1)
             return
-        gate = asyncio.Semaphore(100)
-
-        async def one() -> None:
-            async with gate:
-                await call()
-
-        await asyncio.gather(*(one() for _ in range(200)))  # warm: 100 connections open
-        await asyncio.gather(*(one() for _ in range(calls)))
+        await run_calls(call, 200, 100)  # warm: 100 connections open
+        await run_calls(call, calls, 100)
 
 
 def instructions(workload: str, contender: str, calls: int) -> int:
