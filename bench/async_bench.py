@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, "bench")
 from async_contenders import Call, async_contenders, run_calls
 from loopback_server import LoopbackServer  # the same keep-alive JSON server as compare.py
+from rounds import rotated
 
 from apiclient import APIClient
 
@@ -44,10 +45,7 @@ async def run(url: str, calls: int, rounds: int) -> None:
             walls: dict[str, list[float]] = {name: [] for name in contenders}
             order = list(contenders.items())
             for round_number in range(rounds):
-                # Each round starts with the next contender: whoever runs after whom (a heap
-                # left fragmented, a warm cache) then favours nobody.
-                shift = round_number % len(order)
-                for name, call in order[shift:] + order[:shift]:
+                for name, call in rotated(order, round_number):
                     cpu, wall = await measure(call, calls, concurrency)
                     samples[name].append(cpu)
                     walls[name].append(wall)

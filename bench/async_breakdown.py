@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from async_contenders import HEADERS, Call, async_contenders, run_calls
 from loopback_server import LoopbackServer
+from rounds import rotated
 
 from apiclient import AsyncAPIClient, Response
 from apiclient.models import Headers, Request
@@ -87,8 +88,7 @@ async def main(calls: int, rounds: int) -> None:
         in_gc: dict[str, list[float]] = {name: [] for name in layers}
         order = list(layers.items())
         for round_number in range(rounds):
-            shift = round_number % len(order)
-            for name, call in order[shift:] + order[:shift]:
+            for name, call in rotated(order, round_number):
                 total, collecting = await cpu_per_call(call, calls)
                 totals[name].append(total)
                 in_gc[name].append(collecting)

@@ -39,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback_server import LoopbackServer
+from rounds import rotated
 
 HERE = Path(__file__).resolve().parent
 OLD_APICLIENT = HERE / ".contenders" / "apiclient-1.0.4" / "apiclient"
@@ -220,9 +221,8 @@ def bench(server: LoopbackServer, calls: int, rounds: int) -> dict[str, dict[str
     results = {w: {c: Samples() for c in CONTENDERS} for w in names}
     order = list(CONTENDERS.items())
     for round_number in range(rounds):
-        shift = round_number % len(order)
         for name in names:
-            for contender, make in order[shift:] + order[:shift]:
+            for contender, make in rotated(order, round_number):
                 client = make(server.url)
                 call = workload(client, name)
                 samples = results[name][contender]
