@@ -72,6 +72,25 @@ def test_retries_exhausted_returns_the_last_response() -> None:
     assert done.value.value.status == 503
 
 
+@pytest.mark.parametrize(
+    "retry",
+    [
+        RetryPolicy(retry_if=lambda _, response: response.data == b"busy", jitter=lambda: 1.0),
+        RetryPolicy(statuses=frozenset({202}), jitter=lambda: 1.0),
+    ],
+    ids=["retry_if", "statuses"],
+)
+def test_a_success_is_retried_when_the_policy_asks_for_it(retry: RetryPolicy) -> None:
+    # The loop decides plain successes without asking the policies; these are not plain.
+    flow = exchange(Request("GET", "https://h/x"), settings(retry=retry))
+    next(flow)
+    assert flow.send(Response(202, data=b"busy")) == Sleep(0.5)
+    assert isinstance(flow.send(None), Send)
+    with pytest.raises(StopIteration) as done:
+        flow.send(Response(200))
+    assert done.value.value.attempts == 2
+
+
 def test_transport_errors_are_retried_then_raised_with_attempts() -> None:
     flow = exchange(
         Request("GET", "https://h/x"),
