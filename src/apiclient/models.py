@@ -182,9 +182,9 @@ class Response:
         status: int,
         headers: Mapping[str, str] | None = None,
         data: bytes = b"",
-        *,
         reason: str = "",
         url: str = "",
+        *,
         stream: BodyStream | AsyncBodyStream | None = None,
     ) -> None:
         self.status = status

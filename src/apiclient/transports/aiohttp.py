@@ -156,7 +156,7 @@ class AiohttpTransport:
             raw.close()
             raise
         raw.release()
-        return Response(raw.status, raw.headers, data, reason=raw.reason or "", url=request.url)
+        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
     async def aclose(self) -> None:
         """Close the session and its connections (in the loop that made it)."""

@@ -120,7 +120,7 @@ class Urllib3Transport:
             raise _translate(exc, sending=True) from None
         if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
             _skip_redirect_body(raw)
-            return Response(raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url)
+            return Response(raw.status, raw.headers, b"", raw.reason or "", request.url)
         if stream:
             chunks = _chunks(raw, None, timeout.read, max_body_bytes)
             body = BodyStream(chunks, lambda: _finish(raw, chunks))
@@ -129,7 +129,7 @@ class Urllib3Transport:
             )
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
         data = _read_all(raw, deadline, timeout.read, max_body_bytes)
-        return Response(raw.status, raw.headers, data, reason=raw.reason or "", url=request.url)
+        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
     def _pool_for(self, scheme: str, host: str, port: int | None) -> HTTPConnectionPool:
         """The origin's pool, looked up once: urllib3's own lookup costs ~20 us per call."""
