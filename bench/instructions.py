@@ -5,8 +5,9 @@ Usage: .venv/bin/python bench/instructions.py [calls]      (needs valgrind)
 Runs each contender under ``valgrind --tool=callgrind`` twice, with ``calls`` calls and with
 none, and divides the difference by ``calls``: start-up and imports cancel out. Only the
 client process is counted (the server runs in a child, which callgrind reports apart).
-Instruction counts repeat exactly for the same code and input, whatever else the machine
-is doing, so they show small changes that CPU time on a noisy machine hides. (They do not
+Instruction counts repeat within about 0.5% for the same code and input, whatever else the
+machine is doing (the hash seed is fixed, so dicts and sets are laid out alike in every
+run), so they show small changes that CPU time on a noisy machine hides. (They do not
 show memory stalls: with 100 calls in flight, CPU time ratios come out a few points higher.)
 
 The async contenders are raw aiohttp sending what ``AsyncAPIClient`` sends by default (its
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -105,6 +107,7 @@ def instructions(workload: str, contender: str, calls: int) -> int:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts in every run
     )
     counts = [int(n) for n in re.findall(r"Collected : (\d+)", result.stderr)]
     return max(counts)
