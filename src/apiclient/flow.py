@@ -136,10 +136,9 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 if (yield from _on_unauthorized(auth, prepared, response)):
                     response.close()
                     continue  # refreshed once: send the same request again
-            status = response.status
-            if status < 300 and retry.retry_if is None and status not in retry.statuses:
-                # The common case, decided without asking the policies: a success that no
-                # redirect (always 3xx) or retry rule acts on is the call's final response.
+            if response.status < 300 and retry.successes_are_final:
+                # The common case, decided without asking the policies: redirects are 3xx,
+                # and this retry policy never retries a success.
                 response.attempts = attempt
                 return response
             follow = settings.redirect.next_request(request, response, hops, credential_params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apiclient.defaults import (
     BACKOFF_FACTOR,
@@ -62,6 +62,13 @@ class RetryPolicy:
     retry_if: RetryPredicate | None = None
     jitter: Callable[[], float] = random.random
     wall_clock: Callable[[], float] = wall_clock_now
+    #: True when no success (below 300) is ever retried: no ``retry_if``, none in ``statuses``.
+    #: The request loop then returns a success without asking ``delay_after_response``.
+    successes_are_final: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        final = self.retry_if is None and all(status >= 300 for status in self.statuses)
+        object.__setattr__(self, "successes_are_final", final)
 
     @classmethod
     def coerce(cls, value: RetryPolicy | int | None) -> RetryPolicy:
