@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, "bench")
 from async_contenders import Call, async_contenders, run_calls
 from loopback_server import LoopbackServer  # the same keep-alive JSON server as compare.py
-from rounds import rotated
+from rounds import paired_ratio, rotated
 
 from apiclient import APIClient
 
@@ -61,11 +61,6 @@ async def run(url: str, calls: int, rounds: int) -> None:
                     f"  {vs_bare:5.2f}x bare  {vs_same:5.2f}x same ({low:.2f}-{high:.2f})"
                     f"   wall {statistics.median(walls[name]):6.2f}s"
                 )
-
-
-def paired_ratio(values: list[float], baseline: list[float]) -> float:
-    """The median over rounds of each round's ratio."""
-    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
 
 
 def ratio_range(values: list[float], baseline: list[float]) -> tuple[float, float]:

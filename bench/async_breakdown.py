@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from async_contenders import HEADERS, Call, async_contenders, run_calls
 from loopback_server import LoopbackServer
-from rounds import rotated
+from rounds import paired_ratio, rotated
 
 from apiclient import AsyncAPIClient, Response
 from apiclient.models import Headers, Request
@@ -100,9 +100,9 @@ async def main(calls: int, rounds: int) -> None:
     for name, values in totals.items():
         rest = [t - g for t, g in zip(values, in_gc[name], strict=True)]
         print(
-            f"  {name:30s} {statistics.median(values):6.1f} us {paired(values, base):5.2f}x"
+            f"  {name:30s} {statistics.median(values):6.1f} us {paired_ratio(values, base):5.2f}x"
             f" {statistics.median(in_gc[name]):5.1f} us {statistics.median(rest):6.1f} us"
-            f" {paired(rest, base_rest):5.2f}x"
+            f" {paired_ratio(rest, base_rest):5.2f}x"
         )
 
     in_process = AsyncAPIClient(base_url="http://127.0.0.1:1/", transport=InProcessTransport())
@@ -118,11 +118,6 @@ async def main(calls: int, rounds: int) -> None:
     bare_us = statistics.median([(await cpu_per_call(bare, calls))[0] for _ in range(rounds)])
     whole_us = statistics.median([(await cpu_per_call(whole, calls))[0] for _ in range(rounds)])
     print(f"in-process transport: client adds {whole_us - bare_us:.1f} us per call")
-
-
-def paired(values: list[float], baseline: list[float]) -> float:
-    """The median over rounds of each round's ratio."""
-    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
 
 
 if __name__ == "__main__":

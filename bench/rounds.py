@@ -1,7 +1,8 @@
-"""The order contenders take turns in, shared by the benchmarks that pair them per round."""
+"""Taking turns and pairing per round, shared by the benchmarks that compare contenders."""
 
 from __future__ import annotations
 
+import statistics
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -14,3 +15,11 @@ def rotated(contenders: list[T], round_number: int) -> list[T]:
     """
     shift = round_number % len(contenders)
     return contenders[shift:] + contenders[:shift]
+
+
+def paired_ratio(values: list[float], baseline: list[float]) -> float:
+    """The median over rounds of each round's ratio.
+
+    A slow spell of the machine then slows both sides of a ratio alike.
+    """
+    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
