@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -31,12 +32,31 @@ def test_a_changed_request_is_a_new_request() -> None:
     assert moved == Request("POST", "https://a/y", request.headers, b"{}")
 
 
+class TransportHeaders(Mapping[str, str]):
+    """A transport's own case-insensitive header mapping (not a dict, not ``Headers``)."""
+
+    def __init__(self, **fields: str) -> None:
+        self._fields = {name.lower(): value for name, value in fields.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+
 def test_a_response_keeps_a_transports_case_insensitive_headers_as_they_are() -> None:
     class OrderedHeaders(dict[str, str]):
         pass
 
     own = Headers({"Content-Type": "application/json"})
     assert Response(200, own).headers is own
+    first, second = TransportHeaders(ETag="1"), TransportHeaders(ETag="2")
+    assert Response(200, first).headers is first  # the first of its type is checked
+    assert Response(200, second).headers is second  # the next ones are known
     plain = Response(200, {"Content-Type": "text/plain"})
     assert isinstance(plain.headers, Headers) and plain.headers["content-type"] == "text/plain"
     assert isinstance(Response(200, OrderedHeaders(a="1")).headers, Headers)  # dicts are copied
