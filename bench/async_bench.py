@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, "bench")
 from async_contenders import Call, async_contenders, run_calls
 from loopback_server import LoopbackServer  # the same keep-alive JSON server as compare.py
-from rounds import paired_ratio, rotated
+from rounds import paired_ratio, rotated, round_ratios
 
 from apiclient import APIClient
 
@@ -65,7 +65,7 @@ async def run(url: str, calls: int, rounds: int) -> None:
 
 def ratio_range(values: list[float], baseline: list[float]) -> tuple[float, float]:
     """The lowest and highest of the rounds' ratios: how far one round can be trusted."""
-    ratios = [v / b for v, b in zip(values, baseline, strict=True)]
+    ratios = round_ratios(values, baseline)
     return min(ratios), max(ratios)
 
 

@@ -17,9 +17,14 @@ def rotated(contenders: list[T], round_number: int) -> list[T]:
     return contenders[shift:] + contenders[:shift]
 
 
+def round_ratios(values: list[float], baseline: list[float]) -> list[float]:
+    """Each round's ratio of ``values`` to ``baseline``, measured in that same round."""
+    return [v / b for v, b in zip(values, baseline, strict=True)]
+
+
 def paired_ratio(values: list[float], baseline: list[float]) -> float:
     """The median over rounds of each round's ratio.
 
     A slow spell of the machine then slows both sides of a ratio alike.
     """
-    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
+    return statistics.median(round_ratios(values, baseline))
