@@ -109,7 +109,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
                 yield Acquire(settings.limiter, _remaining(deadline, clock))
                 waited = True
             # Until something waits, only microseconds of the deadline are gone: the first
-            # attempt gets the limits as they are (one shared object that transports cache).
+            # attempt gets the limits as configured, whose transport objects are cached.
             timeout = (
                 narrowed(settings.timeout, _remaining(deadline, clock))
                 if waited or attempt > 1

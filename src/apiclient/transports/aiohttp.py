@@ -81,7 +81,6 @@ class AiohttpTransport:
             self._ssl = False
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._last_limits: tuple[Timeouts | None, Any] = (None, None)
 
     def _new_session(self) -> Any:
         """A session for the running event loop (on first use, and after ``aclose``)."""
@@ -106,15 +105,7 @@ class AiohttpTransport:
     ) -> Response:
         """Perform one exchange; read the (bounded) body, or leave it to stream."""
         session = self._session if self._loop is asyncio.get_running_loop() else self._new_session()
-        last = self._last_limits  # most calls reuse the client's own Timeouts object
-        if last[0] is timeout and not stream:
-            limits = last[1]
-        else:
-            limits = _client_timeout(
-                None if stream else timeout.total, timeout.connect, timeout.read
-            )
-            if not stream:
-                self._last_limits = (timeout, limits)
+        limits = _client_timeout(None if stream else timeout.total, timeout.connect, timeout.read)
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _async_chunks(body)
@@ -196,6 +187,7 @@ async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
 
 @lru_cache(maxsize=64)
 def _client_timeout(total: float | None, connect: float | None, read: float | None) -> Any:
+    """The ``ClientTimeout`` for these limits, made once per set of values (calls share one)."""
     return _aiohttp().ClientTimeout(total=total, sock_connect=connect, sock_read=read)
 
 
