@@ -59,7 +59,9 @@ class SyncFacade:
         return PaginatedFacade(self, self.client.paginate(*args, **kwargs))
 
     def stream(self, *args: Any, **kwargs: Any) -> StreamFacade:
-        return StreamFacade(self, self.run(self.client.stream(*args, **kwargs)))
+        # Entered as ``async with api.stream(...) as download`` would enter it.
+        context = self.client.stream(*args, **kwargs)
+        return StreamFacade(self, context, self.run(context.__aenter__()))
 
     def close(self) -> None:
         self.run(self.client.aclose())
@@ -86,8 +88,8 @@ class PaginatedFacade:
 
 
 class StreamFacade:
-    def __init__(self, facade: SyncFacade, streamed: Any) -> None:
-        self._facade, self._streamed = facade, streamed
+    def __init__(self, facade: SyncFacade, context: Any, streamed: Any) -> None:
+        self._facade, self._context, self._streamed = facade, context, streamed
         self.status, self.headers = streamed.status, streamed.headers
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -103,4 +105,4 @@ class StreamFacade:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._facade.run(self._streamed.aclose())
+        self._facade.run(self._context.__aexit__(*exc_info))

@@ -134,3 +134,49 @@ def test_a_bad_request_raises_when_awaited_not_when_called(server: FakeServer) -
     bad_result, good_result = asyncio.run(scenario())
     assert isinstance(bad_result, ValueError) and good_result == 1
     assert len(server.requests) == 1  # the bad request never went out
+
+
+def test_a_stream_is_entered_with_async_with_or_awaited(server: FakeServer) -> None:
+    body = bytes(range(256)) * 1024
+    server.add("/file", Reply(body=body, headers={"Content-Type": "application/octet-stream"}))
+
+    async def scenario() -> tuple[bytes, bytes, bytes]:
+        async with AsyncAPIClient(base_url=server.url) as api:
+            async with api.stream("GET", "/file") as download:  # the sync spelling + async
+                entered = b"".join([chunk async for chunk in download.aiter_bytes()])
+            awaited = await api.stream("GET", "/file")
+            try:
+                read = await awaited.read()
+            finally:
+                await awaited.aclose()
+            async with await api.stream("GET", "/file") as download:  # also fine
+                both = await download.read()
+            return entered, read, both
+
+    assert asyncio.run(scenario()) == (body, body, body)
+
+
+def test_a_stream_left_unread_is_released_when_its_block_ends(server: FakeServer) -> None:
+    server.add("/file", Reply(body=b"x" * 1_000_000))
+    server.add("/next", Reply(json="still served"))
+
+    async def scenario() -> object:
+        async with AsyncAPIClient(base_url=server.url, pool_maxsize=1) as api:
+            async with api.stream("GET", "/file") as download:
+                assert download.status == 200
+            # With one connection, a body still held would leave this call waiting for it.
+            return await asyncio.wait_for(api.get("/next"), timeout=30)
+
+    assert asyncio.run(scenario()) == "still served"
+
+
+def test_a_bad_stream_request_raises_when_awaited_not_when_called(server: FakeServer) -> None:
+    async def scenario() -> None:
+        async with AsyncAPIClient(base_url=server.url) as api:
+            opening = api.stream("GET", "/x", headers={"X-Note": "a\r\nX-Injected: 1"})
+            with pytest.raises(ValueError, match="X-Note"):
+                async with opening:
+                    pass  # pragma: no cover - never entered
+
+    asyncio.run(scenario())
+    assert server.requests == []

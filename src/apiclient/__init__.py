@@ -66,7 +66,7 @@ from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.redaction import redact_url
-from apiclient.streaming import AsyncStreamedResponse, StreamedResponse
+from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
 from apiclient.transports import MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
@@ -86,6 +86,7 @@ __all__ = [
     "AiohttpTransport",
     "AsyncAPIClient",
     "AsyncPaginated",
+    "AsyncStreamContext",
     "AsyncStreamedResponse",
     "Auth",
     "AuthBase",

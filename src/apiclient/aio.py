@@ -10,19 +10,21 @@ close in the event loop that opened them.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
 from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
-from apiclient.models import Response
+from apiclient.flow import Exchange
+from apiclient.models import Request, Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import AsyncPaginated
 from apiclient.policies.pagination import Paginator
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
-from apiclient.streaming import AsyncStreamedResponse
+from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -113,7 +115,7 @@ class AsyncAPIClient(ClientCore):
         """HEAD ``path``; returns None unless ``raw=True``."""
         return self.request("HEAD", path, **options)
 
-    async def stream(
+    def stream(
         self,
         method: str,
         path: str,
@@ -125,11 +127,27 @@ class AsyncAPIClient(ClientCore):
         timeout: TimeoutLike | _Unset = UNSET,
         retries: RetryPolicy | int | _Unset = UNSET,
         max_body_bytes: int | None = None,
+    ) -> AsyncStreamContext:
+        """Send a request; its response comes with the body unread.
+
+        ``async with api.stream("GET", path) as download:`` (the body is released when the
+        block ends), or ``download = await api.stream(...)`` and ``await download.aclose()``.
+        See ``APIClient.stream``.
+        """
+        start = partial(
+            self._stream_start,
+            method, path, params, json, data, headers, timeout, retries, max_body_bytes,
+        )  # fmt: skip
+        return AsyncStreamContext(self._open_stream(start))
+
+    async def _open_stream(
+        self, start: Callable[[], tuple[Request, Exchange]]
     ) -> AsyncStreamedResponse:
-        """Send a request and return its response with the body unread (``async with``)."""
-        request, flow = self._stream_start(
-            method, path, params, json, data, headers, timeout, retries, max_body_bytes
-        )
+        """Build the request and run its loop, once awaited; raise an error status.
+
+        Built when awaited, as the verbs' requests are: a bad argument raises there.
+        """
+        request, flow = start()
         response = await driver.run_async(flow, self.transport, self._sleep)
         if response.status >= 400:
             response.data = await AsyncStreamedResponse(response).read()

@@ -12,9 +12,9 @@ download never leaves a truncated file behind.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 from apiclient.models import AsyncBodyStream, BodyStream, Response
 
@@ -157,3 +157,32 @@ class AsyncStreamedResponse(_Unread):
 
     def __repr__(self) -> str:
         return f"<AsyncStreamedResponse [{self.status}]>"
+
+
+class AsyncStreamContext:
+    """What ``AsyncAPIClient.stream`` returns: ``async with`` it, or ``await`` it.
+
+    ``async with api.stream("GET", path) as download:`` is the sync spelling with ``async``
+    added; the body is released on leaving the block. ``await api.stream(...)`` gives the
+    ``AsyncStreamedResponse`` itself, for code that closes it later.
+    """
+
+    __slots__ = ("_opening", "_streamed")
+
+    def __init__(self, opening: Coroutine[Any, Any, AsyncStreamedResponse]) -> None:
+        self._opening = opening
+        self._streamed: AsyncStreamedResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncStreamedResponse]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> AsyncStreamedResponse:
+        self._streamed = await self._opening
+        return self._streamed
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._streamed is not None:
+            await self._streamed.aclose()
+
+    def __repr__(self) -> str:
+        return "<AsyncStreamContext>"
