@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from apiclient import AsyncAPIClient, OAuth2ClientCredentials, RateLimiter
+from apiclient import (
+    AsyncAPIClient,
+    AsyncAPIClient_SharedSecret,
+    NotFound,
+    OAuth2ClientCredentials,
+    RateLimiter,
+)
 from apiclient.testing import FakeServer, RecordedRequest, Reply
 from apiclient.testing.oauth import AuthorizationServer, RegisteredClient, WallClock
 
@@ -180,3 +186,31 @@ def test_a_bad_stream_request_raises_when_awaited_not_when_called(server: FakeSe
 
     asyncio.run(scenario())
     assert server.requests == []
+
+
+class AsyncKeyed(AsyncAPIClient_SharedSecret):
+    API_KEY_PARAM = "api_key"
+
+
+def test_the_shared_secret_client_has_an_async_twin(server: FakeServer) -> None:
+    server.add("/item", Reply(json="ok"))
+    server.add("/missing", Reply(404, json={"error": "no"}))
+
+    async def scenario() -> tuple[object, NotFound]:
+        async with AsyncKeyed("k3y-s3cret", base_url=server.url) as api:
+            found = await api.call("/item", page=2)
+            with pytest.raises(NotFound) as caught:
+                await api.get("/missing")
+            return found, caught.value
+
+    found, error = asyncio.run(scenario())
+    assert found == "ok"
+    assert [r.args for r in server.requests] == [
+        {"api_key": "k3y-s3cret", "page": "2"},
+        {"api_key": "k3y-s3cret"},
+    ]
+    assert "k3y-s3cret" not in f"{error} {error.request!r} {error.response.url}"
+    keyed = AsyncKeyed("k3y-s3cret", base_url=server.url)
+    assert keyed.api_key == "k3y-s3cret" and "k3y-s3cret" not in repr(keyed)
+    with pytest.raises(TypeError, match="api_key, not auth="):
+        AsyncKeyed("k3y-s3cret", auth=object())

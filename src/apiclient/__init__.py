@@ -7,7 +7,7 @@ limiting, auth, safe retries and typed errors come with it.
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from apiclient._version import __version__
-from apiclient.aio import AsyncAPIClient
+from apiclient.aio import AsyncAPIClient, AsyncAPIClient_SharedSecret
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
 from apiclient.cache import ETagCache
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
@@ -85,6 +85,7 @@ __all__ = [
     "AdaptiveThrottle",
     "AiohttpTransport",
     "AsyncAPIClient",
+    "AsyncAPIClient_SharedSecret",
     "AsyncPaginated",
     "AsyncStreamContext",
     "AsyncStreamedResponse",

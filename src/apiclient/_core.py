@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypedDict
 
 from apiclient._version import __version__
 from apiclient.auth.base import Auth
+from apiclient.auth.keys import APIKey
 from apiclient.cache import ETagCache
 from apiclient.defaults import (
     IDEMPOTENCY_HEADER,
@@ -412,6 +413,29 @@ class ClientCore:
     def __repr__(self) -> str:
         auth = f" auth={self.auth!r}" if self.auth is not None else ""
         return f"<{type(self).__name__} {redact_url(self.base_url, self._safe_params)}{auth}>"
+
+
+class SharedSecretClient(ClientCore):
+    """A client whose API takes a shared secret as a query parameter (the seed's name).
+
+    ``API_KEY_PARAM`` names the parameter (``'key'`` by default). The key is added by an
+    ``APIKey`` auth object, so it goes only to ``BASE_URL``'s origin and never into logs.
+    ``APIClient_SharedSecret`` and ``AsyncAPIClient_SharedSecret`` are this on each client.
+    """
+
+    API_KEY_PARAM: ClassVar[str] = "key"
+
+    def __init__(self, api_key: str, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("auth") is not None:
+            raise TypeError(f"{type(self).__name__} takes api_key, not auth=")
+        kwargs["auth"] = APIKey(api_key, param=self.API_KEY_PARAM)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def api_key(self) -> str:
+        """The shared secret (never shown by ``repr`` or logs)."""
+        assert isinstance(self.auth, APIKey)
+        return self.auth.key
 
 
 def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> Exchange:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
-from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
+from apiclient._core import UNSET, ClientCore, RequestOptions, SharedSecretClient, _Unset
 from apiclient.flow import Exchange
 from apiclient.models import Request, Response
 from apiclient.multipart import FileSpec
@@ -197,4 +197,11 @@ class AsyncAPIClient(ClientCore):
         await self.aclose()
 
 
-__all__ = ["AsyncAPIClient"]
+class AsyncAPIClient_SharedSecret(SharedSecretClient, AsyncAPIClient):
+    """``APIClient_SharedSecret`` for asyncio: the key goes in the ``API_KEY_PARAM`` parameter.
+
+    As in the sync client it goes only to ``BASE_URL``'s origin, and never into logs.
+    """
+
+
+__all__ = ["AsyncAPIClient", "AsyncAPIClient_SharedSecret"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apiclient import driver
-from apiclient._core import UNSET, ClientCore, RequestOptions, _Unset
-from apiclient.auth.keys import APIKey
+from apiclient._core import UNSET, ClientCore, RequestOptions, SharedSecretClient, _Unset
 from apiclient.models import Response
 from apiclient.multipart import FileSpec
 from apiclient.pagination import Paginated
@@ -206,26 +205,12 @@ class APIClient(ClientCore):
         self.close()
 
 
-class APIClient_SharedSecret(APIClient):
+class APIClient_SharedSecret(SharedSecretClient, APIClient):
     """A client whose API takes a shared secret as a query parameter (the seed's name).
 
     ``API_KEY_PARAM`` names the parameter (``'key'`` by default). The key is added by an
     ``APIKey`` auth object, so it goes only to ``BASE_URL``'s origin and never into logs.
     """
-
-    API_KEY_PARAM: ClassVar[str] = "key"
-
-    def __init__(self, api_key: str, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("auth") is not None:
-            raise TypeError("APIClient_SharedSecret takes api_key, not auth=")
-        kwargs["auth"] = APIKey(api_key, param=self.API_KEY_PARAM)
-        super().__init__(*args, **kwargs)
-
-    @property
-    def api_key(self) -> str:
-        """The shared secret (never shown by ``repr`` or logs)."""
-        assert isinstance(self.auth, APIKey)
-        return self.auth.key
 
 
 __all__ = ["APIClient", "APIClient_SharedSecret", "RequestOptions"]
