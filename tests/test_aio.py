@@ -214,3 +214,20 @@ def test_the_shared_secret_client_has_an_async_twin(server: FakeServer) -> None:
     assert keyed.api_key == "k3y-s3cret" and "k3y-s3cret" not in repr(keyed)
     with pytest.raises(TypeError, match="api_key, not auth="):
         AsyncKeyed("k3y-s3cret", auth=object())
+
+
+def test_an_async_def_seed_hook_is_refused_when_the_class_is_defined() -> None:
+    with pytest.raises(TypeError, match=r"YAMLClient\._handle_response must be a plain method"):
+
+        class YAMLClient(AsyncAPIClient):
+            async def _handle_response(self, response: object) -> object:  # pragma: no cover
+                return response
+
+    class Plain(AsyncAPIClient):  # plain hooks (and async helpers of one's own) are fine
+        def _handle_response(self, response: object) -> object:
+            return response
+
+        async def user(self, user_id: int) -> object:  # pragma: no cover
+            return await self.get(f"/users/{user_id}")
+
+    assert Plain.__name__ == "Plain"

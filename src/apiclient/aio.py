@@ -10,6 +10,7 @@ close in the event loop that opened them.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 
 _AsyncClient = TypeVar("_AsyncClient", bound="AsyncAPIClient")
+#: The seed's hooks (and the status hook): called without ``await``, so never coroutines.
+_SYNC_HOOKS = ("_compose_url", "_handle_response", "_raise_for_status")
 
 
 class AsyncAPIClient(ClientCore):
@@ -43,6 +46,16 @@ class AsyncAPIClient(ClientCore):
     """
 
     transport: AsyncTransport
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse ``async def`` seed hooks at once: awaited calls would return coroutines."""
+        super().__init_subclass__(**kwargs)
+        for hook in _SYNC_HOOKS:
+            if inspect.iscoroutinefunction(getattr(cls, hook)):
+                raise TypeError(
+                    f"{cls.__name__}.{hook} must be a plain method (def, not async def): "
+                    "the hooks of AsyncAPIClient run between awaits and do no I/O"
+                )
 
     def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
         from apiclient.transports.aiohttp import AiohttpTransport
