@@ -20,7 +20,9 @@ class AsyncAcme(AsyncAPIClient):
 
 
 class SyncFacade:
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, client_class: type[AsyncAPIClient] = AsyncAcme, **kwargs: Any
+    ) -> None:
         sleep = kwargs.pop("sleep", None)
         if sleep is not None:
 
@@ -31,7 +33,7 @@ class SyncFacade:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.client = AsyncAcme(**kwargs)
+        self.client = client_class(*args, **kwargs)
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
@@ -64,6 +66,8 @@ class SyncFacade:
         return StreamFacade(self, context, self.run(context.__aenter__()))
 
     def close(self) -> None:
+        if self._loop.is_closed():
+            return
         self.run(self.client.aclose())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()

@@ -10,16 +10,26 @@ from typing import Any
 import pytest
 import trustme
 
-from apiclient import APIClient
+from apiclient import APIClient, APIClient_SharedSecret, AsyncAPIClient_SharedSecret
 from apiclient.testing import FakeServer
 
-from .async_facade import SyncFacade
+from .async_facade import AsyncAcme, SyncFacade
 from .redis_server import RedisServer
 
 
 class Acme(APIClient):
     """The seed README's example client."""
 
+    BASE_URL = "http://placeholder.invalid/"
+
+
+class Keyed(APIClient_SharedSecret):
+    """A seed-style client whose API takes a shared secret (``?key=...``)."""
+
+    BASE_URL = "http://placeholder.invalid/"
+
+
+class AsyncKeyed(AsyncAPIClient_SharedSecret):
     BASE_URL = "http://placeholder.invalid/"
 
 
@@ -60,17 +70,20 @@ def sleeps() -> Sleeps:
 def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
     """Build clients for a server, sync or async (every test using this runs on both).
 
-    Closes them after the test; sleeps are recorded on a fake clock.
+    Closes them after the test; sleeps are recorded on a fake clock. ``api_key=`` makes
+    a shared-secret client (``Keyed``) instead of ``Acme``.
     """
     made: list[Any] = []
 
-    def build(fake: FakeServer, **kwargs: Any) -> Acme:
+    def build(fake: FakeServer, api_key: str | None = None, **kwargs: Any) -> Acme:
         kwargs.setdefault("sleep", sleeps)
         kwargs.setdefault("clock", sleeps.clock)
+        args = () if api_key is None else (api_key,)
         if request.param == "async":
-            client: Any = SyncFacade(base_url=fake.url, **kwargs)
+            client_class = AsyncKeyed if api_key is not None else AsyncAcme
+            client: Any = SyncFacade(*args, client_class=client_class, base_url=fake.url, **kwargs)
         else:
-            client = Acme(base_url=fake.url, **kwargs)
+            client = (Keyed if api_key is not None else Acme)(*args, base_url=fake.url, **kwargs)
         made.append(client)
         return client  # type: ignore[no-any-return]
 

@@ -6,16 +6,25 @@ import pickle
 
 import pytest
 
-from apiclient import APIClient_SharedSecret, HTTPStatusError, NotFound, Request, Response
+from apiclient import (
+    APIClient_SharedSecret,
+    AsyncAPIClient_SharedSecret,
+    HTTPStatusError,
+    NotFound,
+    Request,
+    Response,
+)
 from apiclient.testing import FakeServer, Reply
+
+from .async_facade import SyncFacade
 
 
 class ShopError(HTTPStatusError):
     code: str | None = None
 
 
-class Shop(APIClient_SharedSecret):
-    BASE_URL = "http://placeholder.invalid/"
+class ShopErrors:
+    """The shop's error hook; the same override serves the sync and the async client."""
 
     def _raise_for_status(self, response: Response, request: Request) -> None:
         try:
@@ -26,10 +35,25 @@ class Shop(APIClient_SharedSecret):
             raise shop_error from None
 
 
-def test_from_error_keeps_everything_and_takes_the_new_message(server: FakeServer) -> None:
+class Shop(ShopErrors, APIClient_SharedSecret):
+    BASE_URL = "http://placeholder.invalid/"
+
+
+class AsyncShop(ShopErrors, AsyncAPIClient_SharedSecret):
+    BASE_URL = "http://placeholder.invalid/"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_from_error_keeps_everything_and_takes_the_new_message(
+    server: FakeServer, kind: str
+) -> None:
     server.add("/item", Reply(404, json={"error": "no_such_item"}))
-    with pytest.raises(ShopError) as raised:
-        Shop("sk-s3cret", base_url=server.url).call("/item", q="x")
+    if kind == "sync":
+        shop: Shop | SyncFacade = Shop("sk-s3cret", base_url=server.url)
+    else:
+        shop = SyncFacade("sk-s3cret", client_class=AsyncShop, base_url=server.url)
+    with shop, pytest.raises(ShopError) as raised:
+        shop.call("/item", q="x")
     error = raised.value
     assert (error.status, error.code, error.attempts) == (404, "no_such_item", 1)
     assert error.body == {"error": "no_such_item"} and error.response.status == 404

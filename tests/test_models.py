@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Iterator, Mapping
 
 import pytest
@@ -61,3 +62,24 @@ def test_a_response_keeps_a_transports_case_insensitive_headers_as_they_are() ->
     assert isinstance(plain.headers, Headers) and plain.headers["content-type"] == "text/plain"
     assert isinstance(Response(200, OrderedHeaders(a="1")).headers, Headers)  # dicts are copied
     assert Response(200, None).headers == {}
+
+
+def test_a_response_pickles_even_when_its_headers_mapping_does_not() -> None:
+    from multidict import CIMultiDict, CIMultiDictProxy  # aiohttp's header type
+
+    headers = CIMultiDictProxy(CIMultiDict({"Content-Type": "application/json", "ETag": '"v1"'}))
+    with pytest.raises(TypeError):
+        pickle.dumps(headers)
+    response = Response(404, headers, b'{"error": "no"}', "Not Found", "https://api.example/x")
+    response.attempts = 2
+    clone = pickle.loads(pickle.dumps(response))
+    assert (clone.status, clone.data, clone.reason, clone.url, clone.attempts, clone.stream) == (
+        404,
+        b'{"error": "no"}',
+        "Not Found",
+        "https://api.example/x",
+        2,
+        None,
+    )
+    assert clone.headers == {"content-type": "application/json", "etag": '"v1"'}
+    assert clone.headers["ETAG"] == '"v1"' and response.headers is headers  # original kept

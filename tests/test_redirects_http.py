@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from apiclient import APIClient_SharedSecret, BearerToken, RedirectError, TooManyRedirects
+from apiclient import BearerToken, RedirectError, TooManyRedirects
 from apiclient.testing import FakeServer, RecordedRequest, Reply
 
 from .conftest import Acme
@@ -33,12 +33,8 @@ def test_cross_origin_redirect_drops_the_token_and_custom_credentials(
     assert "Cookie" not in landed and landed["Accept"] == "application/json"
 
 
-class Keyed(APIClient_SharedSecret):
-    BASE_URL = "http://placeholder.invalid/"
-
-
 def test_cross_origin_redirect_drops_a_query_api_key(
-    server: FakeServer, other_server: FakeServer
+    server: FakeServer, other_server: FakeServer, make_client: MakeClient
 ) -> None:
     def bounce(request: RecordedRequest) -> Reply:  # a server that echoes the query onwards
         return Reply(
@@ -47,8 +43,7 @@ def test_cross_origin_redirect_drops_a_query_api_key(
 
     server.add("/start", bounce)
     other_server.add("/landing", Reply(json="ok"))
-    with Keyed("k3y-s3cret", base_url=server.url) as api:
-        api.call("/start", page=3)
+    make_client(server, api_key="k3y-s3cret").call("/start", page=3)
     assert server.requests[0].args == {"key": "k3y-s3cret", "page": "3"}
     assert other_server.requests[0].args == {"page": "3"}
 

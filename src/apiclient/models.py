@@ -200,6 +200,16 @@ class Response:
         #: The unread body when the response was streamed (``data`` is then empty).
         self.stream = stream
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """The state to pickle (errors carry their response into logs, queues, processes).
+
+        The headers go as ``Headers``: a transport's own mapping (aiohttp's) may not pickle.
+        """
+        state = {name: getattr(self, name) for name in self.__slots__}
+        if type(state["headers"]) is not Headers:
+            state["headers"] = Headers(state["headers"].items())
+        return None, state
+
     @property
     def content_type(self) -> str:
         """The media type without parameters, lower-cased (``""`` when absent)."""
