@@ -1,4 +1,4 @@
-"""OAuth 2 through APIClient(auth=...) against a real oauthlib authorization server (TLS)."""
+"""OAuth 2 through both clients' auth= against a real oauthlib authorization server (TLS)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from apiclient import (
 from apiclient.testing import FakeServer, Reply
 from apiclient.testing.oauth import REDIRECT_URI, AuthorizationServer, RegisteredClient, WallClock
 
+from .async_facade import SyncFacade
+
 SECRETS = ("svc-s3cret", "app-s3cret")
 
 
@@ -40,17 +42,42 @@ def oauth(tls_server: FakeServer, wall: WallClock) -> AuthorizationServer:
     return AuthorizationServer(tls_server, clients, wall)
 
 
-@pytest.fixture
-def api_for(tls_server: FakeServer, ca_file: Path) -> Iterator[Any]:
-    made: list[APIClient] = []
+class Clients:
+    """Builds clients of one kind (sync, or async through the facade) for the TLS server."""
 
-    def build(auth: Any, **kwargs: Any) -> APIClient:
-        client = APIClient(base_url=tls_server.url, ca_certs=str(ca_file), auth=auth, **kwargs)
-        made.append(client)
+    def __init__(self, kind: str, server: FakeServer, ca_file: Path) -> None:
+        self.kind, self.server, self.ca_file = kind, server, ca_file
+        self.made: list[Any] = []
+
+    def __call__(self, auth: Any, **kwargs: Any) -> Any:
+        options = {"base_url": self.server.url, "ca_certs": str(self.ca_file), "auth": auth}
+        client = (SyncFacade if self.kind == "async" else APIClient)(**options, **kwargs)
+        self.made.append(client)
         return client
 
-    yield build
-    for client in made:
+    def fetch_token(self, flow: OAuth2AuthorizationCode, callback: str) -> OAuth2RefreshToken:
+        """Exchange the callback's code over a client of this kind (awaited when async)."""
+        api = self(None)
+        if isinstance(api, SyncFacade):
+            coroutine = flow.fetch_token_async(callback, transport=api.client.transport)
+            return api.run(coroutine)  # type: ignore[no-any-return]
+        return flow.fetch_token(callback, transport=api.transport)
+
+    def authorize_in_browser(self, url: str) -> str:
+        """What the user's browser does: open the authorization URL, hand back the redirect."""
+        assert url.startswith(self.server.url)
+        browser = urllib3.PoolManager(ca_certs=str(self.ca_file))
+        response = browser.request("GET", url, redirect=False)
+        assert response.status == 302
+        return str(response.headers["Location"])
+
+
+@pytest.fixture(params=["sync", "async"])
+def api_for(request: pytest.FixtureRequest, tls_server: FakeServer, ca_file: Path) -> Iterator[Any]:
+    """Clients for the authorization server's API, sync or async (each test runs on both)."""
+    clients = Clients(request.param, tls_server, ca_file)
+    yield clients
+    for client in clients.made:
         client.close()
 
 
@@ -73,27 +100,15 @@ def code_flow(
     )
 
 
-def tokens_for(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> dict[str, Any]:
+def tokens_for(oauth: AuthorizationServer, api_for: Clients, wall: WallClock) -> dict[str, Any]:
     """Get a refreshable token the way an app does: through the authorization code flow."""
     flow = code_flow(oauth, wall, scope="read")
-    api = api_for(None)
-    location = authorize_in_browser(api, flow.authorization_url())
-    auth = flow.fetch_token(location, transport=api.transport)
+    auth = api_for.fetch_token(flow, api_for.authorize_in_browser(flow.authorization_url()))
     return dict(auth.token or {})
 
 
-def authorize_in_browser(api: APIClient, url: str) -> str:
-    """What the user's browser does: open the authorization URL, hand the redirect to the app."""
-    assert url.startswith(api.base_url)
-    ca_certs = api.transport._manager.connection_pool_kw["ca_certs"]  # type: ignore[attr-defined]
-    browser = urllib3.PoolManager(ca_certs=ca_certs)
-    response = browser.request("GET", url, redirect=False)
-    assert response.status == 302
-    return str(response.headers["Location"])
-
-
 def test_client_credentials_fetches_once_and_reuses(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = OAuth2ClientCredentials(
         oauth.token_url, "service", "svc-s3cret", scope="read", clock=wall
@@ -105,7 +120,7 @@ def test_client_credentials_fetches_once_and_reuses(
 
 
 def test_client_credentials_renews_before_expiry(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     oauth.expires_in = 60
     auth = OAuth2ClientCredentials(oauth.token_url, "service", "svc-s3cret", clock=wall, leeway=30)
@@ -119,7 +134,7 @@ def test_client_credentials_renews_before_expiry(
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
 def test_token_endpoint_client_authentication(
-    method: str, oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    method: str, oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = OAuth2ClientCredentials(
         oauth.token_url, "service", "svc-s3cret", auth_method=method, clock=wall
@@ -130,7 +145,7 @@ def test_token_endpoint_client_authentication(
 
 
 def test_wrong_client_secret_is_a_typed_error(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = OAuth2ClientCredentials(oauth.token_url, "service", "wrong", clock=wall)
     with pytest.raises(AuthError) as caught:
@@ -140,46 +155,41 @@ def test_wrong_client_secret_is_a_typed_error(
 
 
 def test_authorization_code_with_pkce(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     saved: list[dict[str, Any]] = []
     flow = code_flow(oauth, wall, scope="read", on_token=saved.append)
     url = flow.authorization_url()
     assert "code_challenge_method=S256" in url and "state=" in url
-    api = api_for(None)
-    auth = flow.fetch_token(authorize_in_browser(api, url), transport=api.transport)
+    auth = api_for.fetch_token(flow, api_for.authorize_in_browser(url))
     assert isinstance(auth, OAuth2RefreshToken) and saved and saved[0]["refresh_token"]
     assert api_for(auth).get("/api/me") == {"user": "alice", "client": "app"}
 
 
 def test_a_wrong_or_replayed_state_is_refused(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     flow = code_flow(oauth, wall)
-    api = api_for(None)
-    location = authorize_in_browser(api, flow.authorization_url())
+    location = api_for.authorize_in_browser(flow.authorization_url())
     forged = location.replace("state=", "state=x")
     with pytest.raises(AuthError, match="state"):
-        flow.fetch_token(forged, transport=api.transport)
-    flow.fetch_token(location, transport=api.transport)
+        api_for.fetch_token(flow, forged)
+    api_for.fetch_token(flow, location)
     with pytest.raises(AuthError, match="state"):
-        flow.fetch_token(location, transport=api.transport)  # single use
+        api_for.fetch_token(flow, location)  # single use
     assert oauth.store.token_requests == ["authorization_code"]
 
 
 def test_public_client_with_pkce_only(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     flow = code_flow(oauth, wall, client="spa", secret=None)
-    api = api_for(None)
-    auth = flow.fetch_token(
-        authorize_in_browser(api, flow.authorization_url()), transport=api.transport
-    )
+    auth = api_for.fetch_token(flow, api_for.authorize_in_browser(flow.authorization_url()))
     assert api_for(auth).get("/api/me")["client"] == "spa"
 
 
 def refreshable(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock, **kwargs: Any
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock, **kwargs: Any
 ) -> OAuth2RefreshToken:
     token = tokens_for(oauth, api_for, wall)
     oauth.store.token_requests.clear()
@@ -195,7 +205,9 @@ def refreshable(
     )
 
 
-def test_refresh_before_expiry(oauth: AuthorizationServer, api_for: Any, wall: WallClock) -> None:
+def test_refresh_before_expiry(
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
+) -> None:
     auth = refreshable(oauth, api_for, wall)
     api = api_for(auth)
     api.get("/api/me")
@@ -205,7 +217,7 @@ def test_refresh_before_expiry(oauth: AuthorizationServer, api_for: Any, wall: W
 
 
 def test_refresh_once_on_401_then_retry(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = refreshable(oauth, api_for, wall)
     api = api_for(auth)
@@ -216,7 +228,7 @@ def test_refresh_once_on_401_then_retry(
 
 
 def test_a_401_after_refreshing_is_raised_not_looped(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     from apiclient import Unauthorized
 
@@ -228,7 +240,7 @@ def test_a_401_after_refreshing_is_raised_not_looped(
 
 
 def test_rotation_is_reported_to_on_token_before_use(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     saved: list[dict[str, Any]] = []
     auth = refreshable(oauth, api_for, wall, on_token=saved.append)
@@ -241,7 +253,7 @@ def test_rotation_is_reported_to_on_token_before_use(
 
 
 def test_a_failing_on_token_fails_the_request_and_keeps_the_old_token(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     def refuse(token: dict[str, Any]) -> None:
         raise OSError("disk full")
@@ -256,7 +268,7 @@ def test_a_failing_on_token_fails_the_request_and_keeps_the_old_token(
 
 
 def test_twenty_threads_share_one_refresh(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = refreshable(oauth, api_for, wall)
     api = api_for(auth, pool_maxsize=20)
@@ -268,7 +280,7 @@ def test_twenty_threads_share_one_refresh(
 
 
 def test_a_revoked_refresh_token_fails_every_waiter_with_auth_error(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
 ) -> None:
     auth = refreshable(oauth, api_for, wall)
     api = api_for(auth, pool_maxsize=20)
@@ -292,7 +304,7 @@ def test_a_revoked_refresh_token_fails_every_waiter_with_auth_error(
 
 
 def test_no_secret_or_token_in_logs_errors_or_reprs(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock, caplog: pytest.LogCaptureFixture
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG):
         auth = refreshable(oauth, api_for, wall)
@@ -329,7 +341,7 @@ def test_no_secret_or_token_in_logs_errors_or_reprs(
 
 
 def test_credentials_never_follow_a_redirect_elsewhere(
-    oauth: AuthorizationServer, api_for: Any, wall: WallClock, other_tls_server: FakeServer
+    oauth: AuthorizationServer, api_for: Clients, wall: WallClock, other_tls_server: FakeServer
 ) -> None:
     other_server = other_tls_server
     oauth.fake.add("GET /api/moved", Reply(302, headers={"Location": other_server.url + "x"}))
@@ -343,3 +355,25 @@ def test_the_token_endpoint_must_be_https() -> None:
     with pytest.raises(ValueError, match="https"):
         OAuth2ClientCredentials("http://auth.example/token", "id", "secret")
     OAuth2ClientCredentials("http://127.0.0.1:1/token", "id", "secret", allow_http=True)
+
+
+def test_a_sync_token_exchange_given_an_async_transport_says_what_to_use(
+    oauth: AuthorizationServer, wall: WallClock
+) -> None:
+    from apiclient import AsyncAPIClient, OAuth1Flow
+
+    transport = AsyncAPIClient(base_url=oauth.fake.url).transport
+    flow = code_flow(oauth, wall)
+    callback = f"{REDIRECT_URI}?code=abc&state=x"
+    with pytest.raises(TypeError, match="_async variant"):
+        flow.fetch_token(callback, transport=transport)  # type: ignore[arg-type]
+    one = OAuth1Flow(
+        "key",
+        "secret",
+        request_token_url=oauth.token_url,
+        authorize_url="x",
+        access_token_url=oauth.token_url,
+    )
+    with pytest.raises(TypeError, match="_async variant"):
+        one.fetch_request_token(transport)  # type: ignore[arg-type]
+    assert oauth.fake.requests == []

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
@@ -93,6 +94,18 @@ async def run_async(
                 error = exc
     finally:
         flow.close()
+
+
+def sync_transport(transport: Transport) -> Transport:
+    """``transport``, checked to be sync: an async one given to a sync helper is a clear error.
+
+    For the helpers that take a transport argument (OAuth token exchanges), not the hot path.
+    """
+    if inspect.iscoroutinefunction(getattr(transport, "send", None)):
+        raise TypeError(
+            "this transport is async (an AsyncAPIClient's): use the *_async variant and await it"
+        )
+    return transport
 
 
 def _asyncio() -> Any:

@@ -4,7 +4,8 @@
                                    redirect_uri="https://app.example/callback", scope="read")
     url = flow.authorization_url()          # send the user here
     ...                                      # they come back to redirect_uri?code=...&state=...
-    auth = flow.fetch_token(callback_url)    # an OAuth2RefreshToken, ready for APIClient(auth=)
+    auth = flow.fetch_token(callback_url, transport=api.transport)  # an OAuth2RefreshToken
+    auth = await flow.fetch_token_async(callback_url, transport=api.transport)  # AsyncAPIClient
 
 Each authorization URL gets a fresh ``state`` from a CSPRNG and a fresh PKCE verifier (S256).
 The returned ``state`` is compared in constant time, and accepted once: a replayed or forged
@@ -25,7 +26,7 @@ from apiclient import driver
 from apiclient.auth.oauth2 import OAuth2RefreshToken, TokenCallback, TokenEndpoint, _oauthlib
 from apiclient.effects import Effect
 from apiclient.errors import AuthError
-from apiclient.transports.base import Transport
+from apiclient.transports.base import AsyncTransport, Transport
 
 #: Authorization URLs handed out and not yet used, kept at most (oldest forgotten first).
 MAX_PENDING = 16
@@ -102,7 +103,13 @@ class OAuth2AuthorizationCode:
 
         ``transport`` performs the token request, e.g. your client's: ``api.transport``.
         """
-        return driver.run(self.exchange(callback_url), transport)
+        return driver.run(self.exchange(callback_url), driver.sync_transport(transport))
+
+    async def fetch_token_async(
+        self, callback_url: str, *, transport: AsyncTransport
+    ) -> OAuth2RefreshToken:
+        """``fetch_token`` for asyncio: ``transport`` is an ``AsyncAPIClient``'s."""
+        return await driver.run_async(self.exchange(callback_url), transport)
 
     def _check_callback(self, callback_url: str) -> tuple[str, str]:
         query = {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}

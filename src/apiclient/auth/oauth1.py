@@ -9,16 +9,17 @@ a JSON or multipart body is not. Each attempt is signed afresh (new nonce and ti
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from apiclient import driver
 from apiclient.auth.base import AuthBase
-from apiclient.effects import Send
+from apiclient.effects import Effect, Send
 from apiclient.errors import AuthError, TransportError
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.timeouts import Timeouts
-from apiclient.transports.base import Transport
+from apiclient.transports.base import AsyncTransport, Transport
 
 _FORM = "application/x-www-form-urlencoded"
 _QUERY_CREDENTIALS = frozenset(
@@ -104,6 +105,9 @@ class OAuth1Flow:
     flow.fetch_request_token(api.transport)
     url = flow.authorization_url()            # send the user here
     auth = flow.fetch_access_token(verifier, api.transport)   # an OAuth1 auth
+
+    With an ``AsyncAPIClient``, await ``fetch_request_token_async`` and
+    ``fetch_access_token_async`` instead.
     """
 
     def __init__(
@@ -129,17 +133,11 @@ class OAuth1Flow:
 
     def fetch_request_token(self, transport: Transport) -> dict[str, str]:
         """Step 1: obtain a temporary credential (``oauth_token``) for this flow."""
-        signer = OAuth1(
-            self.client_key,
-            self._client_secret,
-            callback_uri=self.callback_uri,
-            signature_method=self.signature_method,
-        )
-        reply = self._post(self.request_token_url, signer, transport)
-        if reply.get("oauth_callback_confirmed") != "true":
-            raise AuthError("the server did not confirm the callback (oauth_callback_confirmed)")
-        self._owner_key, self._owner_secret = reply["oauth_token"], reply["oauth_token_secret"]
-        return {"oauth_token": self._owner_key}
+        return driver.run(self._request_token(), driver.sync_transport(transport))
+
+    async def fetch_request_token_async(self, transport: AsyncTransport) -> dict[str, str]:
+        """``fetch_request_token`` for asyncio (an ``AsyncAPIClient``'s transport)."""
+        return await driver.run_async(self._request_token(), transport)
 
     def authorization_url(self) -> str:
         """Step 2: where to send the user to authorize the temporary credential."""
@@ -150,6 +148,26 @@ class OAuth1Flow:
 
     def fetch_access_token(self, verifier: str, transport: Transport) -> OAuth1:
         """Step 3: trade the verifier for token credentials; return an ``OAuth1`` auth."""
+        return driver.run(self._access_token(verifier), driver.sync_transport(transport))
+
+    async def fetch_access_token_async(self, verifier: str, transport: AsyncTransport) -> OAuth1:
+        """``fetch_access_token`` for asyncio (an ``AsyncAPIClient``'s transport)."""
+        return await driver.run_async(self._access_token(verifier), transport)
+
+    def _request_token(self) -> Generator[Effect, Any, dict[str, str]]:
+        signer = OAuth1(
+            self.client_key,
+            self._client_secret,
+            callback_uri=self.callback_uri,
+            signature_method=self.signature_method,
+        )
+        reply = yield from self._post(self.request_token_url, signer)
+        if reply.get("oauth_callback_confirmed") != "true":
+            raise AuthError("the server did not confirm the callback (oauth_callback_confirmed)")
+        self._owner_key, self._owner_secret = reply["oauth_token"], reply["oauth_token_secret"]
+        return {"oauth_token": self._owner_key}
+
+    def _access_token(self, verifier: str) -> Generator[Effect, Any, OAuth1]:
         if self._owner_key is None:
             raise AuthError("fetch_request_token() first")
         signer = OAuth1(
@@ -160,7 +178,7 @@ class OAuth1Flow:
             verifier=verifier,
             signature_method=self.signature_method,
         )
-        reply = self._post(self.access_token_url, signer, transport)
+        reply = yield from self._post(self.access_token_url, signer)
         return OAuth1(
             self.client_key,
             self._client_secret,
@@ -169,17 +187,14 @@ class OAuth1Flow:
             signature_method=self.signature_method,
         )
 
-    def _post(self, url: str, signer: OAuth1, transport: Transport) -> dict[str, str]:
+    @staticmethod
+    def _post(url: str, signer: OAuth1) -> Generator[Effect, Any, dict[str, str]]:
+        """POST a signed token request; the reply's form fields, or ``AuthError``."""
         request = signer.apply(Request("POST", url, Headers({"Accept": "*/*"}), None))
-
-        def flow() -> Any:
-            try:
-                response: Response = yield Send(request, Timeouts(), 1024 * 1024)
-            except TransportError as exc:
-                raise AuthError(f"the OAuth endpoint could not be reached: {exc.message}") from None
-            return response
-
-        response = driver.run(flow(), transport)
+        try:
+            response: Response = yield Send(request, Timeouts(), 1024 * 1024)
+        except TransportError as exc:
+            raise AuthError(f"the OAuth endpoint could not be reached: {exc.message}") from None
         if response.status >= 400:
             raise AuthError(
                 f"the OAuth endpoint refused ({response.status})", status=response.status
