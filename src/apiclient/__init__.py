@@ -67,7 +67,7 @@ from apiclient.policies.urls import path_segment
 from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
 from apiclient.redaction import redact_url
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
-from apiclient.transports import MockTransport, Transport
+from apiclient.transports import AsyncMockTransport, MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
@@ -86,6 +86,7 @@ __all__ = [
     "AiohttpTransport",
     "AsyncAPIClient",
     "AsyncAPIClient_SharedSecret",
+    "AsyncMockTransport",
     "AsyncPaginated",
     "AsyncStreamContext",
     "AsyncStreamedResponse",

@@ -6,7 +6,7 @@
 - ``paged``, ``rate_limited``, ``conditional``, ``flaky``: ready-made routes for paging,
   quotas, ETags and faults;
 - the ``fake_server`` pytest fixture (loaded automatically when apiclient is installed);
-- ``apiclient.MockTransport`` for pure unit tests with no socket at all.
+- ``apiclient.MockTransport`` (``AsyncMockTransport``) for pure unit tests with no socket.
 
 See ``docs/testing.md``.
 """

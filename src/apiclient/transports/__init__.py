@@ -1,6 +1,6 @@
 """Transports perform one exchange: ``send(request) -> response``. They decide nothing."""
 
 from apiclient.transports.base import Transport
-from apiclient.transports.mock import MockTransport
+from apiclient.transports.mock import AsyncMockTransport, MockTransport
 
-__all__ = ["MockTransport", "Transport"]
+__all__ = ["AsyncMockTransport", "MockTransport", "Transport"]
