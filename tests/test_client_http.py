@@ -130,8 +130,8 @@ def test_bad_json_raises_decode_error(server: FakeServer, make_client: MakeClien
 
 def test_a_refused_port_gives_connect_error(make_client: MakeClient, sleeps: Sleeps) -> None:
     with FakeServer() as doomed:
-        url = doomed.url
-    api = Acme(base_url=url, sleep=sleeps, retries=RetryPolicy(max_retries=2, jitter=lambda: 1.0))
+        pass  # stopped: nothing listens on its port any more
+    api = make_client(doomed, retries=RetryPolicy(max_retries=2, jitter=lambda: 1.0))
     with pytest.raises(ConnectError) as caught:
         api.get("/x")
     assert caught.value.attempts == 3 and sleeps == [0.5, 1.0]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from apiclient import (
-    APIClient,
+    AsyncAPIClient,
     Limit,
     RateExceededError,
     RateLimiter,
@@ -25,7 +27,10 @@ from apiclient import (
 from apiclient.testing import FakeServer, Reply
 
 from .concurrency import gather_from_threads, worst_window
+from .conftest import Acme
 from .redis_server import RedisServer
+
+MakeClient = Callable[..., Acme]
 
 WORKER = """
 import json, sys, time
@@ -171,26 +176,25 @@ def test_a_pause_reaches_every_user_of_the_key(redis_server: RedisServer, key: s
 
 
 def test_a_429_seen_by_one_client_pauses_another_sharing_the_key(
-    redis_server: RedisServer, key: str
+    redis_server: RedisServer, key: str, server: FakeServer, make_client: MakeClient
 ) -> None:
-    with FakeServer(
-        {"/a": Reply(429, headers={"Retry-After": "30"}), "/b": Reply(json="b")}
-    ) as server:
-        first = APIClient(
-            base_url=server.url,
-            retries=0,
-            rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
-        )
-        second = APIClient(
-            base_url=server.url,
-            timeout=Timeouts(total=5),
-            rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
-        )
-        first.get("/a", raw=True)
-        with pytest.raises(RateExceededError) as caught:
-            second.get("/b")  # it never saw the 429, but the shared limiter is paused ~30 s
-        assert (caught.value.retry_after or 0) > 10
-        assert [r.path for r in server.requests] == ["/a"]
+    server.add("/a", Reply(429, headers={"Retry-After": "30"}))
+    server.add("/b", Reply(json="b"))
+    first = make_client(
+        server,
+        retries=0,
+        rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
+    )
+    second = make_client(
+        server,
+        timeout=Timeouts(total=5),
+        rate_limit_lock=RedisRateLimiter(redis_server.url, key=key, max_messages=100),
+    )
+    first.get("/a", raw=True)
+    with pytest.raises(RateExceededError) as caught:
+        second.get("/b")  # it never saw the 429, but the shared limiter is paused ~30 s
+    assert (caught.value.retry_after or 0) > 10
+    assert [r.path for r in server.requests] == ["/a"]
 
 
 def test_survives_script_flush(redis_server: RedisServer, client: redis.Redis, key: str) -> None:
@@ -213,6 +217,28 @@ def test_redis_going_away_gives_a_typed_error_then_recovers(
     assert "unreachable" in str(caught.value)
     own_redis_server.start()  # a restart also empties the script cache
     assert limiter.acquire()
+
+
+def test_redis_going_away_gives_a_typed_error_then_recovers_async(
+    own_redis_server: RedisServer, key: str
+) -> None:
+    limiter = RedisRateLimiter(
+        own_redis_server.url, key=key, max_messages=100, every_seconds=1, timeout=1
+    )
+
+    async def acquire() -> bool:
+        try:
+            return await limiter.acquire_async()
+        finally:
+            await limiter.aclose()
+
+    assert asyncio.run(acquire())
+    own_redis_server.stop()
+    with pytest.raises(RateLimiterUnavailable) as caught:
+        asyncio.run(acquire())
+    assert "unreachable" in str(caught.value)
+    own_redis_server.start()
+    assert asyncio.run(acquire())
 
 
 def test_fallback_limiter_is_used_while_redis_is_away(
@@ -273,3 +299,22 @@ def test_the_docs_redis_example_runs(
     code = page.split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     exec(compile(code, "docs/ratelimiting.md", "exec"), {"__name__": "docs_example"})
+
+
+def test_closing_an_async_client_closes_what_its_redis_limiter_opened(
+    redis_server: RedisServer, key: str, server: FakeServer
+) -> None:
+    server.add("/x", Reply(json=1))
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=100)
+
+    async def scenario(limiter: RedisRateLimiter) -> object:
+        async with AsyncAPIClient(base_url=server.url, rate_limit_lock=limiter) as api:
+            return await api.get("/x")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert asyncio.run(scenario(limiter)) == 1
+        assert asyncio.run(scenario(limiter)) == 1  # another loop: the limiter reconnects
+        del limiter  # with it goes any connection left open: unclosed, it would warn here
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

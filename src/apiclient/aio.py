@@ -200,8 +200,15 @@ class AsyncAPIClient(ClientCore):
         return driver.run_async(flow, self.transport, self._sleep)
 
     async def aclose(self) -> None:
-        """Close the connections, in the event loop that opened them."""
+        """Close the connections, in the event loop that opened them.
+
+        That includes what the rate limiter opened in this loop (a ``RedisRateLimiter``'s
+        ``redis.asyncio`` pool), which cannot outlive the loop; used again, it reconnects.
+        """
         await self.transport.aclose()
+        close_limiter = getattr(self.rate_limit_lock, "aclose", None)
+        if close_limiter is not None:
+            await close_limiter()
 
     async def __aenter__(self: _AsyncClient) -> _AsyncClient:
         return self
