@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from apiclient import (
+    AdaptiveThrottle,
     BearerToken,
     ConnectError,
+    RateLimiter,
     ReadTimeout,
     Request,
     Response,
@@ -17,6 +19,7 @@ from apiclient import (
     Timeouts,
     TooManyRedirects,
 )
+from apiclient.effects import Pause
 from apiclient.flow import Acquire, CallSettings, Send, Sleep, exchange
 from apiclient.policies.redirects import RedirectPolicy
 
@@ -159,14 +162,32 @@ def test_an_attempt_after_a_server_pause_gets_only_what_is_left() -> None:
 class PausedFor:
     """A throttle that asks for ``seconds`` of pause until told otherwise."""
 
+    limiter = None
+
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    def observe(self, response: Response) -> float | None:
+    def note(self, response: Response) -> float | None:
         return None
 
     def wait(self) -> float:
         return self.seconds
+
+
+def test_a_wait_the_server_asks_for_pauses_the_shared_limiter_as_an_effect() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(100, 1, clock=clock)
+    throttle = AdaptiveThrottle(clock, limiter=limiter)
+    flow = exchange(
+        Request("GET", "https://h/x"),
+        settings(clock, throttle=throttle, retry=RetryPolicy(max_retries=0)),
+    )
+    next(flow)
+    # The driver performs the pause (for a Redis-shared limiter, I/O that must be awaited).
+    assert flow.send(Response(429, {"Retry-After": "2"})) == Pause(limiter, 2.0)
+    with pytest.raises(StopIteration) as done:
+        flow.send(None)
+    assert done.value.value.status == 429 and throttle.wait() == 2.0
 
 
 def test_deadline_passed_before_an_attempt_raises_timeout() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import subprocess
 import sys
 import uuid
@@ -318,3 +319,47 @@ def test_closing_an_async_client_closes_what_its_redis_limiter_opened(
         del limiter  # with it goes any connection left open: unclosed, it would warn here
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_an_async_clients_429_pauses_the_key_even_on_a_given_asyncio_redis(
+    redis_server: RedisServer, key: str, server: FakeServer
+) -> None:
+    server.add("/a", Reply(429, headers={"Retry-After": "30"}))
+    other = RedisRateLimiter(redis_server.url, key=key, max_messages=100)
+
+    async def scenario() -> None:
+        connection = redis.asyncio.Redis.from_url(redis_server.url)
+        limiter = RedisRateLimiter(connection, key=key, max_messages=100)
+        try:
+            async with AsyncAPIClient(
+                base_url=server.url, retries=0, rate_limit_lock=limiter
+            ) as api:
+                assert (await api.get("/a", raw=True)).status == 429
+        finally:
+            await connection.aclose()
+
+    asyncio.run(scenario())
+    with pytest.raises(RateExceededError) as caught:
+        other.acquire(timeout=5)  # another user of the key: paused by the 429 through Redis
+    assert 10 < (caught.value.retry_after or 0) <= 30
+
+
+def test_an_async_pause_with_redis_away_is_logged_and_paused_locally(
+    own_redis_server: RedisServer, key: str, server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.add("/a", Reply(429, headers={"Retry-After": "30"}))
+    fallback = RateLimiter(100, 1)
+    limiter = RedisRateLimiter(
+        own_redis_server.url, key=key, max_messages=100, timeout=1, fallback=fallback
+    )
+
+    async def scenario() -> int:
+        async with AsyncAPIClient(base_url=server.url, retries=0, rate_limit_lock=limiter) as api:
+            own_redis_server.stop()  # Redis goes away: grant and pause fall back to local
+            return (await api.get("/a", raw=True)).status
+
+    with caplog.at_level(logging.WARNING, logger="apiclient"):
+        assert asyncio.run(scenario()) == 429
+    assert "could not share a rate-limit pause through Redis" in caplog.text
+    with pytest.raises(RateExceededError):
+        fallback.acquire(block=False)  # paused locally instead

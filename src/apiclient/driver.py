@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
-from apiclient.effects import Acquire, Effect, Send, Sleep, Wait
+from apiclient.effects import Acquire, Effect, Pause, Send, Sleep, Wait
 from apiclient.errors import APIError
 from apiclient.ratelimit.base import Limiter
 from apiclient.transports.base import AsyncTransport, Transport
@@ -48,6 +48,8 @@ def run(
                     sleep(effect.seconds)
                 elif type(effect) is Acquire:
                     _acquire(effect)
+                elif type(effect) is Pause:
+                    effect.limiter.pause(effect.seconds)
                 elif type(effect) is Wait:
                     value = effect.event.wait(effect.timeout)
             except APIError as exc:
@@ -88,6 +90,8 @@ async def run_async(
                     await (sleep or _asyncio().sleep)(effect.seconds)
                 elif type(effect) is Acquire:
                     await _acquire_async(effect)
+                elif type(effect) is Pause:
+                    await _pause_async(effect)
                 elif type(effect) is Wait:  # another task or thread is refreshing a token
                     value = await _asyncio().to_thread(effect.event.wait, effect.timeout)
             except APIError as exc:
@@ -121,6 +125,14 @@ async def _acquire_async(effect: Acquire) -> None:
         await limiter.acquire_async(timeout=effect.timeout)
     else:  # a seed-style lock with a blocking acquire(): keep the event loop free
         await _asyncio().to_thread(limiter.acquire)
+
+
+async def _pause_async(effect: Pause) -> None:
+    pause_async = getattr(effect.limiter, "pause_async", None)
+    if pause_async is not None:  # a shared limiter: Redis is asked without holding the loop
+        await pause_async(effect.seconds)
+    else:  # an in-memory limiter only takes its lock
+        effect.limiter.pause(effect.seconds)
 
 
 def _acquire(effect: Acquire) -> None:

@@ -23,6 +23,14 @@ class SupportsAcquire(Protocol):
         ...
 
 
+class Pausable(Protocol):
+    """A limiter that can stop granting for a while (apiclient's limiters can)."""
+
+    def pause(self, seconds: float) -> None:
+        """Grant nothing to anyone sharing this limiter for ``seconds``."""
+        ...
+
+
 class Waitable(Protocol):
     """An event another caller sets (a ``threading.Event``)."""
 
@@ -57,6 +65,17 @@ class Acquire:
 
 
 @dataclass(slots=True)
+class Pause:
+    """Tell ``limiter``, and so everyone sharing it, that the server asked for ``seconds``.
+
+    Resume with None. A shared limiter may need I/O for it (Redis), hence an effect.
+    """
+
+    limiter: Pausable
+    seconds: float
+
+
+@dataclass(slots=True)
 class Wait:
     """Wait until ``event`` is set (another caller's token refresh), resume with a bool."""
 
@@ -64,4 +83,4 @@ class Wait:
     timeout: float | None
 
 
-Effect = Send | Sleep | Acquire | Wait
+Effect = Send | Sleep | Acquire | Pause | Wait

@@ -1,9 +1,10 @@
 """The per-call loop, written once and free of I/O.
 
 Theory of operation: ``exchange`` is a generator. It yields *effects* (``Acquire`` a rate
-limiter, ``Send`` a request, ``Sleep`` before a retry) and receives their results; a driver
-performs them. The sync client drives it with ``transport.send`` and ``time.sleep``, an async
-client with ``await``; a test drives it with ``next()``/``send()`` and no clock at all.
+limiter, ``Send`` a request, ``Sleep`` before a retry, ``Pause`` a shared limiter) and
+receives their results; a driver performs them. The sync client drives it with
+``transport.send`` and ``time.sleep``, an async client with ``await``; a test drives it
+with ``next()``/``send()`` and no clock at all.
 
 One call is: wait out any pause the server asked for (the throttle), wait for the limiter,
 apply auth (only on the client's own origin), send, then
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from apiclient.auth.base import Auth
-from apiclient.effects import Acquire, Effect, Send, Sleep, SupportsAcquire
+from apiclient.effects import Acquire, Effect, Pausable, Pause, Send, Sleep, SupportsAcquire
 from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.redirects import RedirectPolicy
@@ -36,8 +37,13 @@ log = logging.getLogger("apiclient")
 class Throttle(Protocol):
     """A pause shared by a client's callers, fed by the server's responses."""
 
-    def observe(self, response: Response) -> float | None:
-        """Note any wait the server asks for in ``response``."""
+    @property
+    def limiter(self) -> Pausable | None:
+        """A limiter to pause too when the server asks for a wait (None: only these callers)."""
+        ...
+
+    def note(self, response: Response) -> float | None:
+        """Note any wait the server asks for in ``response``; return it."""
         ...
 
     def wait(self) -> float:
@@ -127,8 +133,12 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             for response_hook in settings.on_response:
                 response_hook(request, response)
             response.url = request.url  # as built: no credential the auth put in the query
-            if throttle is not None:
-                throttle.observe(response)
+            if (
+                throttle is not None
+                and (asked := throttle.note(response))
+                and throttle.limiter is not None
+            ):
+                yield Pause(throttle.limiter, asked)  # a shared limiter: maybe I/O
             if debug:
                 _log_attempt(request, settings, response.status, clock() - started, attempt)
             if response.status == 401 and prepare is not None and on_origin and not reauthorized:

@@ -34,14 +34,27 @@ class AdaptiveThrottle:
         self._lock = threading.Lock()
         self._until = float("-inf")
 
+    @property
+    def limiter(self) -> Limiter | None:
+        """The limiter paused with this client's callers (which shares it with others)."""
+        return self._limiter
+
     def observe(self, response: Response) -> float | None:
         """Read ``response``'s wait signal, if any; pause every caller for that long."""
+        pause = self.note(response)
+        if pause and self._limiter is not None:
+            self._limiter.pause(pause)
+        return pause
+
+    def note(self, response: Response) -> float | None:
+        """``observe`` without pausing the limiter, which the request loop does as an effect.
+
+        (Pausing a Redis-shared limiter is I/O: the async client must await it.)
+        """
         pause = server_pause(response, self._wall_clock)
         if pause:
             with self._lock:
                 self._until = max(self._until, self._clock() + pause)
-            if self._limiter is not None:
-                self._limiter.pause(pause)
         return pause
 
     def wait(self) -> float:

@@ -144,7 +144,7 @@ class RedisRateLimiter:
         self._timeout = timeout
         self._url: str | None = None
         self._sync: Any = None
-        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any]] = (
+        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any, Any]] = (
             weakref.WeakKeyDictionary()
         )
         self._given_async: Any = None
@@ -191,11 +191,12 @@ class RedisRateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Make every user of the key wait ``seconds`` (best effort if Redis is away)."""
+        if self._sync is None:
+            raise TypeError("this RedisRateLimiter was given an asyncio client: use pause_async")
         try:
-            if self._sync is not None:
-                self._pause_script(keys=self._keys[2:], args=[int(seconds * 1e6)])
+            self._pause_script(keys=self._keys[2:], args=[int(seconds * 1e6)])
         except _redis_module().RedisError as exc:
-            log.warning("could not share a rate-limit pause through Redis: %s", _reason(exc))
+            self._pause_not_shared(exc)
         if self.fallback is not None:
             self.fallback.pause(seconds)
 
@@ -203,7 +204,7 @@ class RedisRateLimiter:
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
-        book, grant, _ = self._scripts_for_this_loop()
+        book, grant, _, _ = self._scripts_for_this_loop()
         member = f"{self._member_prefix}{next(self._counter)}"
         try:
             reply = await book(keys=self._keys, args=self._args(member, block, timeout))
@@ -218,7 +219,21 @@ class RedisRateLimiter:
             return await self.fallback.acquire_async(block, timeout)
         return True
 
-    def _scripts_for_this_loop(self) -> tuple[Any, Any, Any]:
+    async def pause_async(self, seconds: float) -> None:
+        """``pause`` for asyncio: the event loop is not held while Redis answers (or not)."""
+        *_, pause, _ = self._scripts_for_this_loop()
+        try:
+            await pause(keys=self._keys[2:], args=[int(seconds * 1e6)])
+        except _redis_module().RedisError as exc:
+            self._pause_not_shared(exc)
+        if self.fallback is not None:
+            self.fallback.pause(seconds)
+
+    @staticmethod
+    def _pause_not_shared(error: Exception) -> None:
+        log.warning("could not share a rate-limit pause through Redis: %s", _reason(error))
+
+    def _scripts_for_this_loop(self) -> tuple[Any, Any, Any, Any]:
         loop = asyncio.get_running_loop()
         scripts = self._async_scripts.get(loop)
         if scripts is None:
@@ -231,7 +246,12 @@ class RedisRateLimiter:
                     socket_timeout=self._timeout,
                     socket_connect_timeout=self._timeout,
                 )
-            scripts = (client.register_script(_BOOK), client.register_script(_GRANT), client)
+            scripts = (
+                client.register_script(_BOOK),
+                client.register_script(_GRANT),
+                client.register_script(_PAUSE),
+                client,
+            )
             self._async_scripts[loop] = scripts
         return scripts
 
@@ -243,7 +263,7 @@ class RedisRateLimiter:
         """
         scripts = self._async_scripts.pop(asyncio.get_running_loop(), None)
         if scripts is not None and self._given_async is None:
-            await scripts[2].aclose()
+            await scripts[3].aclose()
 
     # -- shared ---------------------------------------------------------------------------
 
