@@ -49,3 +49,4 @@ def test_each_example_runs_from_the_command_line_against_its_fake() -> None:
     assert "shazow  Klout score  61.7" in run_example("klout.py").stdout
     assert "friends: 57" in run_example("facebook.py").stdout
     assert "250 repositories" in run_example("github.py").stdout
+    assert "250 repositories" in run_example("github_async.py").stdout
