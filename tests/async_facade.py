@@ -30,10 +30,10 @@ class SyncFacade:
                 sleep(seconds)
 
             kwargs["sleep"] = async_sleep
+        self.client = client_class(*args, **kwargs)  # first: if it raises, no loop is left
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.client = client_class(*args, **kwargs)
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()

@@ -139,3 +139,15 @@ def test_a_timing_hook_as_the_docs_show(
     assert (
         "GET" in caplog.text and "token=[redacted]" in caplog.text and "s3cret" not in caplog.text
     )
+
+
+def test_an_async_def_hook_is_refused_when_the_client_is_made(
+    server: FakeServer, make_client: MakeClient
+) -> None:
+    async def on_response(request: Request, response: Response) -> None:  # pragma: no cover
+        pass
+
+    with pytest.raises(TypeError, match="not async def"):
+        make_client(server, on_response=[on_response])
+    with pytest.raises(TypeError, match="not async def"):
+        make_client(server, on_request=on_response)

@@ -11,6 +11,7 @@ hook for APIs that report errors their own way.
 
 from __future__ import annotations
 
+import inspect
 import json as jsonlib
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
@@ -445,4 +446,11 @@ def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> 
 
 
 def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:
-    return (hooks,) if callable(hooks) else tuple(hooks)
+    """The hooks as a tuple; an ``async def`` one is refused (it would never be awaited)."""
+    found = (hooks,) if callable(hooks) else tuple(hooks)
+    for hook in found:
+        if inspect.iscoroutinefunction(hook):
+            raise TypeError(
+                f"on_request/on_response hooks are plain functions, not async def: {hook!r}"
+            )
+    return found
