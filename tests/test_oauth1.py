@@ -45,6 +45,18 @@ def verified(request: RecordedRequest, base_url: str, token_secret: str | None) 
     return {k: v for k, v in params if k.startswith("oauth_")}
 
 
+def flow_for(server: FakeServer, **options: str) -> OAuth1Flow:
+    """The three-legged flow against ``server``'s /initiate and /token endpoints."""
+    return OAuth1Flow(
+        CLIENT_KEY,
+        CLIENT_SECRET,
+        request_token_url=server.url + "initiate",
+        authorize_url="https://photos.example.net/authorize",
+        access_token_url=server.url + "token",
+        **options,
+    )
+
+
 def fetch_request_token(flow: OAuth1Flow, api: Acme) -> dict[str, str]:
     """Step 1 over the client's transport: awaited on the async client."""
     if isinstance(api, SyncFacade):
@@ -119,14 +131,7 @@ def test_three_legged_flow(server: FakeServer, make_client: MakeClient) -> None:
     server.add(
         "GET /photos", lambda r: Reply(json=verified(r, server.url, TOKEN_SECRET)["oauth_token"])
     )
-    flow = OAuth1Flow(
-        CLIENT_KEY,
-        CLIENT_SECRET,
-        request_token_url=server.url + "initiate",
-        authorize_url="https://photos.example.net/authorize",
-        access_token_url=server.url + "token",
-        callback_uri="https://app.example/cb",
-    )
+    flow = flow_for(server, callback_uri="https://app.example/cb")
     bootstrap = make_client(server)
     fetch_request_token(flow, bootstrap)
     assert (
@@ -142,13 +147,6 @@ def test_a_refused_request_token_is_a_typed_error(
     server: FakeServer, make_client: MakeClient
 ) -> None:
     server.add("POST /initiate", Reply(401, body="oauth_problem=signature_invalid"))
-    flow = OAuth1Flow(
-        CLIENT_KEY,
-        CLIENT_SECRET,
-        request_token_url=server.url + "initiate",
-        authorize_url="https://x/authorize",
-        access_token_url=server.url + "token",
-    )
     with pytest.raises(AuthError) as caught:
-        fetch_request_token(flow, make_client(server))
+        fetch_request_token(flow_for(server), make_client(server))
     assert caught.value.status == 401
