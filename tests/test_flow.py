@@ -167,7 +167,7 @@ class PausedFor:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    def note(self, response: Response) -> float | None:
+    def observe(self, response: Response) -> float | None:
         return None
 
     def wait(self) -> float:

@@ -42,7 +42,7 @@ class Throttle(Protocol):
         """A limiter to pause too when the server asks for a wait (None: only these callers)."""
         ...
 
-    def note(self, response: Response) -> float | None:
+    def observe(self, response: Response) -> float | None:
         """Note any wait the server asks for in ``response``; return it."""
         ...
 
@@ -135,7 +135,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             response.url = request.url  # as built: no credential the auth put in the query
             if (
                 throttle is not None
-                and (asked := throttle.note(response))
+                and (asked := throttle.observe(response))
                 and throttle.limiter is not None
             ):
                 yield Pause(throttle.limiter, asked)  # a shared limiter: maybe I/O

@@ -40,16 +40,11 @@ class AdaptiveThrottle:
         return self._limiter
 
     def observe(self, response: Response) -> float | None:
-        """Read ``response``'s wait signal, if any; pause every caller for that long."""
-        pause = self.note(response)
-        if pause and self._limiter is not None:
-            self._limiter.pause(pause)
-        return pause
+        """Read ``response``'s wait signal, if any; pause this client's callers for that long.
 
-    def note(self, response: Response) -> float | None:
-        """``observe`` without pausing the limiter, which the request loop does as an effect.
-
-        (Pausing a Redis-shared limiter is I/O: the async client must await it.)
+        Returns the pause. Pausing ``limiter`` (shared with others) is the request loop's
+        job, as a ``Pause`` effect: for a Redis-shared limiter it is I/O, which the async
+        client must await.
         """
         pause = server_pause(response, self._wall_clock)
         if pause:
