@@ -23,7 +23,7 @@ import os
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from apiclient.errors import RateExceededError, RateLimiterUnavailable
 from apiclient.ratelimit.memory import Limit, RateLimiter
@@ -92,6 +92,15 @@ return 1
 """
 
 
+class _LoopScripts(NamedTuple):
+    """One event loop's ``redis.asyncio`` client and the scripts registered on it."""
+
+    book: Any
+    grant: Any
+    pause: Any
+    client: Any
+
+
 def _redis_module() -> Any:
     try:
         import redis
@@ -144,7 +153,7 @@ class RedisRateLimiter:
         self._timeout = timeout
         self._url: str | None = None
         self._sync: Any = None
-        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any, Any]] = (
+        self._async_scripts: weakref.WeakKeyDictionary[Any, _LoopScripts] = (
             weakref.WeakKeyDictionary()
         )
         self._given_async: Any = None
@@ -204,14 +213,14 @@ class RedisRateLimiter:
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
-        book, grant, _, _ = self._scripts_for_this_loop()
+        scripts = self._scripts_for_this_loop()
         member = f"{self._member_prefix}{next(self._counter)}"
         try:
-            reply = await book(keys=self._keys, args=self._args(member, block, timeout))
+            reply = await scripts.book(keys=self._keys, args=self._args(member, block, timeout))
             status, wait, _ = self._decode(reply, block, timeout)
             while status == 2:
                 await asyncio.sleep(wait)
-                reply = await grant(keys=self._keys, args=self._args(member, True, None))
+                reply = await scripts.grant(keys=self._keys, args=self._args(member, True, None))
                 status, wait, _ = self._decode(reply, True, None)
         except _redis_module().RedisError as exc:
             self._fall_back(exc)
@@ -221,9 +230,10 @@ class RedisRateLimiter:
 
     async def pause_async(self, seconds: float) -> None:
         """``pause`` for asyncio: the event loop is not held while Redis answers (or not)."""
-        *_, pause, _ = self._scripts_for_this_loop()
         try:
-            await pause(keys=self._keys[2:], args=[int(seconds * 1e6)])
+            await self._scripts_for_this_loop().pause(
+                keys=self._keys[2:], args=[int(seconds * 1e6)]
+            )
         except _redis_module().RedisError as exc:
             self._pause_not_shared(exc)
         if self.fallback is not None:
@@ -233,7 +243,7 @@ class RedisRateLimiter:
     def _pause_not_shared(error: Exception) -> None:
         log.warning("could not share a rate-limit pause through Redis: %s", _reason(error))
 
-    def _scripts_for_this_loop(self) -> tuple[Any, Any, Any, Any]:
+    def _scripts_for_this_loop(self) -> _LoopScripts:
         loop = asyncio.get_running_loop()
         scripts = self._async_scripts.get(loop)
         if scripts is None:
@@ -246,7 +256,7 @@ class RedisRateLimiter:
                     socket_timeout=self._timeout,
                     socket_connect_timeout=self._timeout,
                 )
-            scripts = (
+            scripts = _LoopScripts(
                 client.register_script(_BOOK),
                 client.register_script(_GRANT),
                 client.register_script(_PAUSE),
@@ -263,7 +273,7 @@ class RedisRateLimiter:
         """
         scripts = self._async_scripts.pop(asyncio.get_running_loop(), None)
         if scripts is not None and self._given_async is None:
-            await scripts[3].aclose()
+            await scripts.client.aclose()
 
     # -- shared ---------------------------------------------------------------------------
 
