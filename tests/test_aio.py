@@ -13,9 +13,12 @@ import pytest
 from apiclient import (
     AsyncAPIClient,
     AsyncAPIClient_SharedSecret,
+    AsyncMockTransport,
     NotFound,
     OAuth2ClientCredentials,
     RateLimiter,
+    Request,
+    Response,
 )
 from apiclient.testing import FakeServer, RecordedRequest, Reply
 from apiclient.testing.oauth import AuthorizationServer, RegisteredClient, WallClock
@@ -216,6 +219,10 @@ def test_the_shared_secret_client_has_an_async_twin(server: FakeServer) -> None:
         AsyncKeyed("k3y-s3cret", auth=object())
 
 
+def answer_204(request: Request) -> Response:
+    return Response(204)
+
+
 def test_an_async_def_seed_hook_is_refused_when_the_class_is_defined() -> None:
     with pytest.raises(TypeError, match=r"YAMLClient\._handle_response must be a plain method"):
 
@@ -224,10 +231,11 @@ def test_an_async_def_seed_hook_is_refused_when_the_class_is_defined() -> None:
                 return response
 
     class Plain(AsyncAPIClient):  # plain hooks (and async helpers of one's own) are fine
-        def _handle_response(self, response: object) -> object:
-            return response
+        def _handle_response(self, response: Response) -> object:
+            return response.status
 
-        async def user(self, user_id: int) -> object:  # pragma: no cover
+        async def user(self, user_id: int) -> object:
             return await self.get(f"/users/{user_id}")
 
-    assert Plain.__name__ == "Plain"
+    api = Plain(base_url="https://api.example/", transport=AsyncMockTransport(answer_204))
+    assert asyncio.run(api.user(1)) == 204  # the plain hook made the value

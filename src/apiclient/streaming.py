@@ -171,7 +171,7 @@ class AsyncStreamContext:
 
     def __init__(self, opening: Coroutine[Any, Any, AsyncStreamedResponse]) -> None:
         self._opening = opening
-        self._streamed: AsyncStreamedResponse | None = None
+        self._streamed: AsyncStreamedResponse  # set on entering; leaving follows entering
 
     def __await__(self) -> Generator[Any, None, AsyncStreamedResponse]:
         return self._opening.__await__()
@@ -181,8 +181,7 @@ class AsyncStreamContext:
         return self._streamed
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._streamed is not None:
-            await self._streamed.aclose()
+        await self._streamed.aclose()
 
     def __repr__(self) -> str:
         return "<AsyncStreamContext>"
