@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,6 @@ import pytest
 import urllib3
 
 from apiclient import (
-    APIClient,
     AuthError,
     OAuth2AuthorizationCode,
     OAuth2ClientCredentials,
@@ -43,17 +42,13 @@ def oauth(tls_server: FakeServer, wall: WallClock) -> AuthorizationServer:
 
 
 class Clients:
-    """Builds clients of one kind (sync, or async through the facade) for the TLS server."""
+    """Clients for the authorization server's API, of the kind ``make_client`` makes."""
 
-    def __init__(self, kind: str, server: FakeServer, ca_file: Path) -> None:
-        self.kind, self.server, self.ca_file = kind, server, ca_file
-        self.made: list[Any] = []
+    def __init__(self, make_client: Callable[..., Any], server: FakeServer, ca_file: Path) -> None:
+        self.make_client, self.server, self.ca_file = make_client, server, ca_file
 
     def __call__(self, auth: Any, **kwargs: Any) -> Any:
-        options = {"base_url": self.server.url, "ca_certs": str(self.ca_file), "auth": auth}
-        client = (SyncFacade if self.kind == "async" else APIClient)(**options, **kwargs)
-        self.made.append(client)
-        return client
+        return self.make_client(self.server, ca_certs=str(self.ca_file), auth=auth, **kwargs)
 
     def fetch_token(self, flow: OAuth2AuthorizationCode, callback: str) -> OAuth2RefreshToken:
         """Exchange the callback's code over a client of this kind (awaited when async)."""
@@ -72,13 +67,10 @@ class Clients:
         return str(response.headers["Location"])
 
 
-@pytest.fixture(params=["sync", "async"])
-def api_for(request: pytest.FixtureRequest, tls_server: FakeServer, ca_file: Path) -> Iterator[Any]:
+@pytest.fixture
+def api_for(make_client: Callable[..., Any], tls_server: FakeServer, ca_file: Path) -> Clients:
     """Clients for the authorization server's API, sync or async (each test runs on both)."""
-    clients = Clients(request.param, tls_server, ca_file)
-    yield clients
-    for client in clients.made:
-        client.close()
+    return Clients(make_client, tls_server, ca_file)
 
 
 def code_flow(
