@@ -43,7 +43,7 @@ from rounds import rotated
 
 HERE = Path(__file__).resolve().parent
 OLD_APICLIENT = HERE / ".contenders" / "apiclient-1.0.4" / "apiclient"
-PAYLOAD = {"name": "widget", "tags": ["a", "b"], "price": 9.5}
+PAYLOAD: dict[str, Any] = {"name": "widget", "tags": ["a", "b"], "price": 9.5}
 THREADS = 8
 BASELINE = "urllib3.PoolManager"
 

@@ -81,7 +81,7 @@ class LoopbackServer:
     """Start ``serve`` in another process; ``url`` and ``connections`` for the benchmark."""
 
     def __init__(self) -> None:
-        self.connections: Synchronized[int] = multiprocessing.Value("i", 0)  # type: ignore[assignment]
+        self.connections: Synchronized[int] = multiprocessing.Value("i", 0)
         queue: multiprocessing.Queue[int] = multiprocessing.Queue()
         self.process = multiprocessing.Process(
             target=serve, args=(queue, self.connections), daemon=True

@@ -22,7 +22,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -128,10 +127,12 @@ class RoundTrips:
     def install(cls) -> None:
         original = redis.connection.AbstractConnection.send_packed_command
 
-        def counted(self: object, *args: object, **kwargs: object) -> object:
+        def counted(
+            self: redis.connection.AbstractConnection, *args: object, **kwargs: object
+        ) -> object:
             with cls.lock:
                 cls.count += 1
-            return original(self, *args, **kwargs)  # type: ignore[arg-type]
+            return original(self, *args, **kwargs)  # type: ignore[no-untyped-call]
 
         redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
 
@@ -196,7 +197,7 @@ def main() -> None:
 
     print("Uncontended acquire, median us per call (limit never reached)")
     big = 10**9
-    costs = {
+    costs: dict[str, Acquire] = {
         "apiclient RateLimiter": RateLimiter(big, 1).acquire,
         "lock+deque baseline": DequeLimiter(big, 1).acquire,
         "pyrate-limiter 4 (in memory)": pyrate_blocking(big, 1000),
@@ -210,7 +211,7 @@ def main() -> None:
         f"\nAccuracy: 8 threads for {args.seconds:g}s at 10 per second (callers record grant times)"
     )
     print(f"  {'':34s} {'worst 1s window':>16s} {'of allowed rate':>16s}")
-    contenders = {
+    contenders: dict[str, Acquire] = {
         "apiclient RateLimiter": RateLimiter(10, 1).acquire,
         "lock+deque baseline": DequeLimiter(10, 1).acquire,
         "pyrate-limiter 4 (in memory)": pyrate_blocking(10, 1000),
@@ -229,7 +230,7 @@ def main() -> None:
     RoundTrips.install()
     print("\nRedis, same host: grants per second and round trips per grant")
     print(f"  {'':34s} {'uncontended':>20s} {'8 threads blocked':>20s}")
-    for name, make in {
+    makers: dict[str, Callable[[int], Acquire]] = {
         "apiclient RedisRateLimiter": lambda n: (
             RedisRateLimiter(url, key=uuid.uuid4().hex, max_messages=n, every_seconds=1).acquire
         ),
@@ -239,7 +240,8 @@ def main() -> None:
         "limits moving window (Redis)": lambda n: limits_blocking(
             limits.storage.RedisStorage(url), n, 1
         ),
-    }.items():
+    }
+    for name, make in makers.items():
         fast = redis_round(client, make(10**9), 2000, 1)
         blocked = redis_round(client, make(50), 150, 8)
         fast_text = f"{fast[0]:9.0f}/s {fast[1]:5.2f} rt"
@@ -264,4 +266,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
