@@ -99,6 +99,9 @@ class StreamFacade:
     def iter_bytes(self) -> Iterator[bytes]:
         return self._facade.iterate(self._streamed.aiter_bytes())
 
+    def __iter__(self) -> Iterator[bytes]:
+        return self._facade.iterate(self._streamed.__aiter__())
+
     def read(self) -> bytes:
         return bytes(self._facade.run(self._streamed.read()))
 

@@ -165,6 +165,27 @@ def test_a_stream_is_entered_with_async_with_or_awaited(server: FakeServer) -> N
     assert asyncio.run(scenario()) == (body, body, body)
 
 
+def test_a_stream_s_chunks_come_by_any_of_its_spellings(server: FakeServer) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    server.add("/file", Reply(body=body, headers={"Content-Type": "application/octet-stream"}))
+
+    async def read_by(spelling: str) -> list[bytes]:
+        async with (
+            AsyncAPIClient(base_url=server.url) as api,
+            api.stream("GET", "/file") as download,
+        ):
+            chunks = {
+                "aiter_bytes": download.aiter_bytes(),
+                "iter_bytes": download.iter_bytes(),  # the sync client's name
+                "itself": download,
+            }[spelling]
+            return [chunk async for chunk in chunks]
+
+    for spelling in ("aiter_bytes", "iter_bytes", "itself"):
+        chunks = asyncio.run(read_by(spelling))
+        assert len(chunks) > 1 and b"".join(chunks) == body, spelling
+
+
 def test_a_stream_left_unread_is_released_when_its_block_ends(server: FakeServer) -> None:
     server.add("/file", Reply(body=b"x" * 1_000_000))
     server.add("/next", Reply(json="still served"))

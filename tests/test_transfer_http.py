@@ -105,6 +105,15 @@ def zeros(total: int, chunk: int = MB) -> Callable[[], Iterator[bytes]]:
     return generate
 
 
+def test_a_download_iterates_as_its_chunks(server: FakeServer, make_client: MakeClient) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    server.add("/file", Reply(body=body, headers={"Content-Type": "application/octet-stream"}))
+    api = make_client(server)
+    with api.stream("GET", "/file") as download:
+        chunks = list(download)  # ``for chunk in download`` is ``download.iter_bytes()``
+    assert len(chunks) > 1 and b"".join(chunks) == body
+
+
 def test_a_200_mb_download_streams_in_bounded_memory(
     server: FakeServer, make_client: MakeClient
 ) -> None:

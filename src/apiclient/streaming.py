@@ -58,7 +58,10 @@ class _Unread:
 
 
 class StreamedResponse(_Unread):
-    """A response whose body has not been read yet. Use it as a context manager."""
+    """A response whose body has not been read yet. Use it as a context manager.
+
+    ``for chunk in download`` is ``for chunk in download.iter_bytes()``.
+    """
 
     def iter_bytes(self) -> Iterator[bytes]:
         """Yield the decoded body in chunks as they arrive."""
@@ -69,6 +72,9 @@ class StreamedResponse(_Unread):
             return
         assert isinstance(stream, BodyStream)
         yield from stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.iter_bytes()
 
     def read(self) -> bytes:
         """The whole body at once (it must fit under ``max_body_bytes``)."""
@@ -110,7 +116,11 @@ class StreamedResponse(_Unread):
 
 
 class AsyncStreamedResponse(_Unread):
-    """``StreamedResponse`` for ``AsyncAPIClient``: ``async with``, ``aiter_bytes()``, ``save``."""
+    """``StreamedResponse`` for ``AsyncAPIClient``: ``async with``, ``aiter_bytes()``, ``save``.
+
+    The chunks come from ``async for`` over ``aiter_bytes()``, over ``iter_bytes()`` (the
+    sync client's name) or over the response itself: one stream, three spellings.
+    """
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Yield the decoded body in chunks as they arrive."""
@@ -122,6 +132,11 @@ class AsyncStreamedResponse(_Unread):
         assert isinstance(stream, AsyncBodyStream)
         async for chunk in stream:
             yield chunk
+
+    iter_bytes = aiter_bytes  # the sync surface's name, used with ``async for``
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.aiter_bytes()
 
     async def read(self) -> bytes:
         """The whole body at once (it must fit under ``max_body_bytes``)."""
