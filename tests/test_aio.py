@@ -120,12 +120,18 @@ def test_a_loop_that_forgets_to_close_does_not_break_the_next(server: FakeServer
         gc.collect()
 
 
-def test_async_with_closes_the_connections(server: FakeServer) -> None:
+@pytest.mark.parametrize("closing", ["async with", "aclose", "close"])
+def test_the_client_closes_its_connections(server: FakeServer, closing: str) -> None:
     server.add("/x", Reply(json=1))
 
     async def scenario() -> None:
-        async with AsyncAPIClient(base_url=server.url) as api:
-            await api.get("/x")
+        if closing == "async with":
+            async with AsyncAPIClient(base_url=server.url) as api:
+                await api.get("/x")
+            return
+        api = AsyncAPIClient(base_url=server.url)
+        await api.get("/x")
+        await (api.aclose() if closing == "aclose" else api.close())  # close: the sync name
 
     asyncio.run(scenario())
     assert server.wait_closed(1)
@@ -186,14 +192,20 @@ def test_a_stream_s_chunks_come_by_any_of_its_spellings(server: FakeServer) -> N
         assert len(chunks) > 1 and b"".join(chunks) == body, spelling
 
 
-def test_a_stream_left_unread_is_released_when_its_block_ends(server: FakeServer) -> None:
+@pytest.mark.parametrize("releasing", ["block end", "aclose", "close"])
+def test_a_stream_left_unread_is_released(server: FakeServer, releasing: str) -> None:
     server.add("/file", Reply(body=b"x" * 1_000_000))
     server.add("/next", Reply(json="still served"))
 
     async def scenario() -> object:
         async with AsyncAPIClient(base_url=server.url, pool_maxsize=1) as api:
-            async with api.stream("GET", "/file") as download:
+            if releasing == "block end":
+                async with api.stream("GET", "/file") as download:
+                    assert download.status == 200
+            else:
+                download = await api.stream("GET", "/file")
                 assert download.status == 200
+                await (download.aclose() if releasing == "aclose" else download.close())
             # With one connection, a body still held would leave this call waiting for it.
             return await asyncio.wait_for(api.get("/next"), timeout=30)
 

@@ -210,6 +210,8 @@ class AsyncAPIClient(ClientCore):
         if close_limiter is not None:
             await close_limiter()
 
+    close = aclose  # the sync client's name, awaited (as aiohttp's session spells it)
+
     async def __aenter__(self: _AsyncClient) -> _AsyncClient:
         return self
 

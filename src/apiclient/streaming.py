@@ -164,6 +164,8 @@ class AsyncStreamedResponse(_Unread):
         """Release the connection (closing it if the body was not read to the end)."""
         self.response.close()
 
+    close = aclose  # the sync name, awaited
+
     async def __aenter__(self) -> AsyncStreamedResponse:
         return self
 
