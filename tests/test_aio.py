@@ -137,6 +137,22 @@ def test_the_client_closes_its_connections(server: FakeServer, closing: str) -> 
     assert server.wait_closed(1)
 
 
+def test_close_runs_a_subclass_s_own_aclose(server: FakeServer) -> None:
+    closed: list[str] = []
+
+    class WithExtras(AsyncAPIClient):
+        async def aclose(self) -> None:
+            closed.append("extras")  # e.g. a second session the library keeps
+            await super().aclose()
+
+    async def scenario() -> None:
+        api = WithExtras(base_url=server.url)
+        await api.close()
+
+    asyncio.run(scenario())
+    assert closed == ["extras"]
+
+
 def test_a_bad_request_raises_when_awaited_not_when_called(server: FakeServer) -> None:
     server.add("/x", Reply(json=1))
 

@@ -210,7 +210,9 @@ class AsyncAPIClient(ClientCore):
         if close_limiter is not None:
             await close_limiter()
 
-    close = aclose  # the sync client's name, awaited (as aiohttp's session spells it)
+    async def close(self) -> None:
+        """``aclose()`` under the sync client's name (as aiohttp's session spells it)."""
+        await self.aclose()  # (a call, not an alias: a subclass's own aclose is honoured)
 
     async def __aenter__(self: _AsyncClient) -> _AsyncClient:
         return self

@@ -133,7 +133,9 @@ class AsyncStreamedResponse(_Unread):
         async for chunk in stream:
             yield chunk
 
-    iter_bytes = aiter_bytes  # the sync surface's name, used with ``async for``
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        """``aiter_bytes()`` under the sync client's name, for ``async for``."""
+        return self.aiter_bytes()
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.aiter_bytes()
@@ -164,7 +166,9 @@ class AsyncStreamedResponse(_Unread):
         """Release the connection (closing it if the body was not read to the end)."""
         self.response.close()
 
-    close = aclose  # the sync name, awaited
+    async def close(self) -> None:
+        """``aclose()`` under the sync name."""
+        await self.aclose()
 
     async def __aenter__(self) -> AsyncStreamedResponse:
         return self
