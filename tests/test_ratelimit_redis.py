@@ -205,41 +205,35 @@ def test_survives_script_flush(redis_server: RedisServer, client: redis.Redis, k
     assert limiter.acquire()
 
 
-def test_redis_going_away_gives_a_typed_error_then_recovers(
-    own_redis_server: RedisServer, key: str
-) -> None:
-    limiter = RedisRateLimiter(
-        own_redis_server.url, key=key, max_messages=100, every_seconds=1, timeout=1
-    )
-    assert limiter.acquire()
-    own_redis_server.stop()
-    with pytest.raises(RateLimiterUnavailable) as caught:
-        limiter.acquire()
-    assert "unreachable" in str(caught.value)
-    own_redis_server.start()  # a restart also empties the script cache
-    assert limiter.acquire()
+def acquiring(limiter: RedisRateLimiter, kind: str) -> Callable[[], bool]:
+    """One grant from ``limiter``: ``acquire()``, or ``acquire_async()`` in its own loop."""
+    if kind == "sync":
+        return limiter.acquire
 
-
-def test_redis_going_away_gives_a_typed_error_then_recovers_async(
-    own_redis_server: RedisServer, key: str
-) -> None:
-    limiter = RedisRateLimiter(
-        own_redis_server.url, key=key, max_messages=100, every_seconds=1, timeout=1
-    )
-
-    async def acquire() -> bool:
+    async def once() -> bool:
         try:
             return await limiter.acquire_async()
         finally:
-            await limiter.aclose()
+            await limiter.aclose()  # this loop's connections end with it
 
-    assert asyncio.run(acquire())
+    return lambda: asyncio.run(once())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_redis_going_away_gives_a_typed_error_then_recovers(
+    own_redis_server: RedisServer, key: str, kind: str
+) -> None:
+    limiter = RedisRateLimiter(
+        own_redis_server.url, key=key, max_messages=100, every_seconds=1, timeout=1
+    )
+    acquire = acquiring(limiter, kind)
+    assert acquire()
     own_redis_server.stop()
     with pytest.raises(RateLimiterUnavailable) as caught:
-        asyncio.run(acquire())
+        acquire()
     assert "unreachable" in str(caught.value)
-    own_redis_server.start()
-    assert asyncio.run(acquire())
+    own_redis_server.start()  # a restart also empties the script cache
+    assert acquire()
 
 
 def test_fallback_limiter_is_used_while_redis_is_away(
