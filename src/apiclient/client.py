@@ -206,10 +206,9 @@ class APIClient(ClientCore):
 
 
 class APIClient_SharedSecret(SharedSecretClient, APIClient):
-    """A client whose API takes a shared secret as a query parameter (the seed's name).
+    """The seed's client for an API keyed by a shared secret in the query string.
 
-    ``API_KEY_PARAM`` names the parameter (``'key'`` by default). The key is added by an
-    ``APIKey`` auth object, so it goes only to ``BASE_URL``'s origin and never into logs.
+    ``API_KEY_PARAM`` names the parameter; see ``SharedSecretClient``.
     """
 
 
