@@ -17,11 +17,14 @@ from apiclient import (
     NotFound,
     OAuth2ClientCredentials,
     RateLimiter,
+    ReadTimeout,
     Request,
     Response,
+    Timeouts,
 )
 from apiclient.testing import FakeServer, RecordedRequest, Reply
 from apiclient.testing.oauth import AuthorizationServer, RegisteredClient, WallClock
+from apiclient.transports.deadlines import Deadlines
 
 
 def test_200_concurrent_tasks_stay_within_the_connection_limit(server: FakeServer) -> None:
@@ -56,6 +59,77 @@ def test_cancelling_a_task_mid_request_leaves_the_pool_healthy(server: FakeServe
             return [await api.get("/fast") for _ in range(3)]
 
     assert asyncio.run(scenario()) == ["fast"] * 3
+
+
+def test_the_total_limit_stops_a_request_and_leaves_nothing_behind(server: FakeServer) -> None:
+    server.add("/hang", Reply(hang=True))
+    server.add("/ok", Reply(json="ok"))
+    # No read limit: only the call's total limit (kept by the loop's one deadline timer) can
+    # end the first call.
+    limits = Timeouts(connect=5, read=None, total=0.2)
+
+    async def scenario() -> tuple[str, int, int, str]:
+        async with AsyncAPIClient(base_url=server.url, pool_maxsize=1, retries=0) as api:
+            with pytest.raises(ReadTimeout) as caught:
+                await api.get("/hang", timeout=limits)  # in this task: its count is checked
+            task = asyncio.current_task()
+            assert task is not None
+            after = await api.get("/ok")
+            watched = len(api.transport._deadlines)  # type: ignore[attr-defined]
+            return str(caught.value), task.cancelling(), after, watched
+
+    message, cancelling, after, watched = asyncio.run(scenario())
+    assert "total time limit" in message
+    assert cancelling == 0  # the deadline's cancellation was taken back, none leaks out
+    assert after == "ok" and watched == 0
+
+
+def test_a_shorter_total_limit_than_the_calls_in_flight_is_kept(server: FakeServer) -> None:
+    server.add("/hang", Reply(hang=True))
+
+    async def scenario() -> str:
+        async with AsyncAPIClient(base_url=server.url, retries=0) as api:
+            long = asyncio.create_task(api.get("/hang", timeout=Timeouts(read=None, total=3600)))
+            await asyncio.sleep(0)  # it starts: the deadline timer is set an hour ahead
+            short = Timeouts(connect=5, read=None, total=0.2)
+            try:
+                with pytest.raises(ReadTimeout) as caught:
+                    await asyncio.wait_for(api.get("/hang", timeout=short), timeout=30)
+            finally:
+                long.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await long
+            return str(caught.value)
+
+    assert "total time limit" in asyncio.run(scenario())
+
+
+def test_a_deadline_does_not_swallow_a_cancellation_from_outside() -> None:
+    deadlines = Deadlines()
+    seen: list[tuple[int, bool]] = []
+
+    async def watched() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        cancelling = deadlines.watch(task, 0)  # its deadline passes at the next loop turn
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            seen.append((task.cancelling(), deadlines.passed(task, cancelling)))
+            raise
+        finally:
+            deadlines.release(task)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(watched())
+        await asyncio.sleep(0)  # it is watched and waiting
+        asyncio.get_running_loop().call_later(0, task.cancel)  # due with its deadline
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    # Both cancelled it (the deadline and the caller): the caller's cancellation goes on.
+    assert seen == [(2, False)] and len(deadlines) == 0
 
 
 def test_a_100_task_token_refresh_is_single_flight(tls_server: FakeServer, ca_file: Path) -> None:

@@ -32,6 +32,7 @@ from apiclient.errors import (
 from apiclient.models import AsyncBodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
+from apiclient.transports.deadlines import Deadlines, current_task
 
 log = logging.getLogger("apiclient")
 
@@ -81,6 +82,7 @@ class AiohttpTransport:
             self._ssl = False
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines = Deadlines()
 
     def _new_session(self) -> Any:
         """A session for the running event loop (on first use, and after ``aclose``)."""
@@ -93,6 +95,7 @@ class AiohttpTransport:
             auto_decompress=True,
         )
         self._loop = asyncio.get_running_loop()
+        self._deadlines = Deadlines()  # (the old loop's timer, if any, went with it)
         return self._session
 
     async def send(
@@ -105,54 +108,69 @@ class AiohttpTransport:
     ) -> Response:
         """Perform one exchange; read the (bounded) body, or leave it to stream."""
         session = self._session if self._loop is asyncio.get_running_loop() else self._new_session()
-        limits = _client_timeout(None if stream else timeout.total, timeout.connect, timeout.read)
+        total = None if stream else timeout.total  # a stream's body is read after send returns
+        task = current_task() if total is not None else None
+        deadlines = self._deadlines
+        if task is not None and total is not None:  # kept by the loop's one deadline timer
+            cancelling = deadlines.watch(task, total)
+            total = None
+        limits = _client_timeout(total, timeout.connect, timeout.read)
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _async_chunks(body)
         try:
-            raw = await session.request(
-                request.method,
-                request.url,
-                data=body,
-                headers=request.headers.as_dict(),
-                allow_redirects=False,
-                timeout=limits,
-            )
-        except _socket_errors() as exc:
-            raise _translate(exc, sending=True) from None
-        try:
-            if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
-                await _skip_body(raw)
-                data = b""
-            elif stream and not _sized_within(raw, MAX_DRAIN_BYTES):
-                # (a small body is read up front: it can then be dropped without closing the
-                # connection, e.g. a 503 before a retry)
-                chunks = _chunks(raw, max_body_bytes)
-                return Response(
-                    raw.status,
-                    raw.headers,
-                    b"",
-                    reason=raw.reason or "",
-                    url=request.url,
-                    stream=AsyncBodyStream(chunks, raw.close),
+            try:
+                raw = await session.request(
+                    request.method,
+                    request.url,
+                    data=body,
+                    headers=request.headers.as_dict(),
+                    allow_redirects=False,
+                    timeout=limits,
                 )
-            elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
-                data = await raw.read()  # sized, unencoded, under the cap: one read
-            else:
-                data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
-        except _socket_errors() as exc:
-            raw.close()
-            raise _translate(exc, sending=False) from None
-        except BaseException:
-            raw.close()
+            except _socket_errors() as exc:
+                raise _translate(exc, sending=True) from None
+            try:
+                if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
+                    await _skip_body(raw)
+                    data = b""
+                elif stream and not _sized_within(raw, MAX_DRAIN_BYTES):
+                    # (a small body is read up front: it can then be dropped without closing
+                    # the connection, e.g. a 503 before a retry)
+                    chunks = _chunks(raw, max_body_bytes)
+                    return Response(
+                        raw.status,
+                        raw.headers,
+                        b"",
+                        reason=raw.reason or "",
+                        url=request.url,
+                        stream=AsyncBodyStream(chunks, raw.close),
+                    )
+                elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
+                    data = await raw.read()  # sized, unencoded, under the cap: one read
+                else:
+                    data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
+            except _socket_errors() as exc:
+                raw.close()
+                raise _translate(exc, sending=False) from None
+            except BaseException:
+                raw.close()
+                raise
+            raw.release()
+            return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
+        except asyncio.CancelledError:
+            if task is not None and deadlines.passed(task, cancelling):
+                raise ReadTimeout("the call's total time limit passed") from None
             raise
-        raw.release()
-        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
+        finally:
+            if task is not None:
+                deadlines.release(task)
 
     async def aclose(self) -> None:
         """Close the session and its connections (in the loop that made it)."""
         session, self._session = self._session, None
         loop, self._loop = self._loop, None
+        self._deadlines.close()
         if session is not None and loop is not None and not loop.is_closed():
             await session.close()  # (a no-op if already closed)
 
