@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/async_bench.py [calls] [rounds]
 
 Client CPU per call (process time; the server runs in another process), sequential and with
 100 calls in flight, median over rounds; then the wall time of the same 100-concurrent
-workload on the sync APIClient with 100 threads.
+workload on the sync APIClient with 100 threads. The raw aiohttp contenders (bare, same
+request, same request with no total limit) are described in ``async_contenders.py``.
 """
 
 from __future__ import annotations
@@ -34,12 +35,18 @@ async def measure(call: Call, calls: int, concurrency: int) -> tuple[float, floa
 
 BARE = "raw aiohttp + json.loads"
 SAME = "raw aiohttp, same request"
+UNTIMED = "raw aiohttp, no total limit"
 OURS = "AsyncAPIClient.get"
 
 
 async def run(url: str, calls: int, rounds: int) -> None:
     async with async_contenders(url) as each:
-        contenders: dict[str, Call] = {BARE: each.bare, SAME: each.same, OURS: each.ours}
+        contenders: dict[str, Call] = {
+            BARE: each.bare,
+            SAME: each.same,
+            UNTIMED: each.untimed,
+            OURS: each.ours,
+        }
         for concurrency in (1, 100):
             samples: dict[str, list[float]] = {name: [] for name in contenders}
             walls: dict[str, list[float]] = {name: [] for name in contenders}
