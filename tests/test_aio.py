@@ -88,9 +88,18 @@ def test_a_shorter_total_limit_than_the_calls_in_flight_is_kept(server: FakeServ
     server.add("/hang", Reply(hang=True))
 
     async def scenario() -> str:
+        loop, arrived = asyncio.get_running_loop(), asyncio.Event()
+
+        def hang_and_tell(request: RecordedRequest) -> Reply:
+            loop.call_soon_threadsafe(arrived.set)
+            return Reply(hang=True)
+
+        server.add("/hang-long", hang_and_tell)
         async with AsyncAPIClient(base_url=server.url, retries=0) as api:
-            long = asyncio.create_task(api.get("/hang", timeout=Timeouts(read=None, total=3600)))
-            await asyncio.sleep(0)  # it starts: the deadline timer is set an hour ahead
+            hour = Timeouts(read=None, total=3600)
+            long = asyncio.create_task(api.get("/hang-long", timeout=hour))
+            # At the server, so watched: the deadline timer is set an hour ahead.
+            await asyncio.wait_for(arrived.wait(), timeout=30)
             short = Timeouts(connect=5, read=None, total=0.2)
             try:
                 with pytest.raises(ReadTimeout) as caught:
@@ -105,13 +114,16 @@ def test_a_shorter_total_limit_than_the_calls_in_flight_is_kept(server: FakeServ
 
 
 def test_a_deadline_does_not_swallow_a_cancellation_from_outside() -> None:
-    deadlines = Deadlines()
+    now = [0.0]
+    deadlines = Deadlines(clock=lambda: now[0])
+    started = asyncio.Event()
     seen: list[tuple[int, bool]] = []
 
     async def watched() -> None:
         task = asyncio.current_task()
         assert task is not None
-        cancelling = deadlines.watch(task, 0)  # its deadline passes at the next loop turn
+        cancelling = deadlines.watch(task, 5)
+        started.set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -122,8 +134,10 @@ def test_a_deadline_does_not_swallow_a_cancellation_from_outside() -> None:
 
     async def scenario() -> None:
         task = asyncio.create_task(watched())
-        await asyncio.sleep(0)  # it is watched and waiting
-        asyncio.get_running_loop().call_later(0, task.cancel)  # due with its deadline
+        await started.wait()  # it is watched and waiting
+        task.cancel()  # the caller cancels it, and in the same step its deadline passes
+        now[0] = 5.0
+        deadlines._expire()  # what the timer does when it fires
         with pytest.raises(asyncio.CancelledError):
             await task
 

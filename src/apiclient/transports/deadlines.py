@@ -79,7 +79,7 @@ class Deadlines:
         False if the deadline did not pass, or if someone else cancelled the task too: that
         cancellation must go on (``cancelling`` is ``watch``'s return value).
         """
-        if not self._expired or task not in self._expired:
+        if task not in self._expired:
             return False
         self._expired.discard(task)
         return task.uncancel() <= cancelling
