@@ -1,8 +1,11 @@
 # Two commands matter on a fresh clone: `make demo` and `make test`.
+# Another interpreter, in a venv of its own: make test PYTHON=python3.13 VENV=.venv-3.13
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The package with every optional part, and the developer groups of pyproject.toml.
+INSTALL := -e '.[redis,oauth,async]' --group test --group demo
 
 .PHONY: demo test lint typecheck pytest system-deps bench clean
 
@@ -10,8 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet $(INSTALL)
 	touch $(STAMP)
 
 # The Redis tests need a real redis-server (Debian's package). Installed when we are root;
@@ -42,7 +45,7 @@ test: lint typecheck pytest
 # Side-by-side benchmarks (issue figures come from these). The original apiclient 1.0.4 is
 # installed apart, in bench/.contenders, because it has the same import name as ours.
 bench: $(STAMP) system-deps
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet $(INSTALL) --group bench
 	test -d bench/.contenders/apiclient-1.0.4 || $(BIN)/python -m pip install --quiet --no-deps \
 	  --target bench/.contenders/apiclient-1.0.4 'apiclient==1.0.4'
 	$(BIN)/python bench/compare.py
@@ -51,4 +54,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/ratelimit.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf .venv .venv-* .mypy_cache .ruff_cache .pytest_cache .hypothesis

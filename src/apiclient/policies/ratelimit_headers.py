@@ -14,7 +14,7 @@ so a skewed local clock does not stretch or shrink the wait. Malformed fields ar
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apiclient.models import Response
 
@@ -24,7 +24,7 @@ SECONDARY_LIMIT_WAIT = 60.0
 
 def wall_clock_now() -> float:
     """Seconds since the epoch (UTC), the default wall clock for HTTP dates."""
-    return datetime.now(timezone.utc).timestamp()
+    return datetime.now(UTC).timestamp()
 
 
 def http_date_seconds(value: str) -> float | None:
@@ -36,7 +36,7 @@ def http_date_seconds(value: str) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 

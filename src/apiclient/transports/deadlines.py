@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import sys
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -35,13 +34,7 @@ class Cancellable(Protocol):
         ...
 
 
-if sys.version_info >= (3, 11):
-    current_task: Callable[[], Cancellable | None] = asyncio.current_task
-else:  # pragma: no cover - Task.uncancel() came in 3.11; before it aiohttp keeps the limit
-
-    def current_task() -> Cancellable | None:
-        """No task can be watched: the transport leaves the total limit to aiohttp."""
-        return None
+current_task: Callable[[], Cancellable | None] = asyncio.current_task
 
 
 class Deadlines:
