@@ -9,6 +9,7 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -151,6 +152,23 @@ class AsyncBodyStream:
         self._close()
 
 
+def text_codec(charset: str | None, default: str = "utf-8") -> str:
+    """``charset`` if Python has a text codec of that name, else ``default``."""
+    if charset is None:
+        return default
+    return charset if is_text_codec(charset) else default
+
+
+@lru_cache(maxsize=64)
+def is_text_codec(name: str) -> bool:
+    """Whether ``name`` is a text encoding Python knows (``rot13`` or ``zlib`` are not)."""
+    try:
+        b" ".decode(name, "replace")  # LookupError: unknown, or not a text codec
+    except LookupError:
+        return False
+    return True
+
+
 #: Mapping types a Response keeps as given; the first instance of each type is checked.
 _CASE_INSENSITIVE: set[type] = {Headers}
 
@@ -228,8 +246,11 @@ class Response:
 
     @property
     def text(self) -> str:
-        """The body as text, in the declared charset (UTF-8 otherwise), never raising."""
-        return self.data.decode(self.charset or "utf-8", errors="replace")
+        """The body as text, in the declared charset (UTF-8 otherwise), never raising.
+
+        Undecodable bytes become U+FFFD; a charset Python does not know is read as UTF-8.
+        """
+        return self.data.decode(text_codec(self.charset), errors="replace")
 
     def json(self) -> Any:
         """The body parsed as JSON (raises ``ValueError`` on bad JSON)."""
