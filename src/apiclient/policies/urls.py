@@ -1,8 +1,13 @@
-"""Composing request URLs under ``BASE_URL``, and encoding query parameters.
+"""Composing request URLs under ``BASE_URL``, encoding query parameters, checking URLs.
 
 ``BASE_URL`` is treated as a directory: ``https://h/v1`` and ``https://h/v1/`` with
 ``"users"`` or ``"/users"`` both give ``https://h/v1/users``. A path may not climb out of
-the base (``..``), and an absolute URL is accepted only if it lies under the base already.
+the base: a ``.`` or ``..`` segment, plain or percent-encoded, is refused in a relative path
+and in an absolute URL alike, and an absolute URL is accepted only under the base.
+
+A URL a server gives (``Location``, a next-page link) goes through ``server_url``: resolved
+against the URL it came from, bounded in length, http(s) with a valid host and port, and
+re-encoded into a plain ASCII request target, so that both transports send the same bytes.
 """
 
 from __future__ import annotations
@@ -11,14 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, urlencode, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
+from apiclient.defaults import MAX_LOCATION_LENGTH
 from apiclient.policies.validation import check_no_controls, check_url_text
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 # Characters left as they are in a path: RFC 3986 pchar plus "/" and an existing "%XX".
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+# ... and in a query: a path's, plus "?" (RFC 3986 section 3.4).
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 def origin_of(url: str) -> tuple[str, str, int | None]:
@@ -63,13 +71,55 @@ def _joined(prefix: str, path: str) -> str:
     if "://" in path:
         if not path.startswith(prefix) and path + "/" != prefix:
             raise ValueError("an absolute URL must lie under BASE_URL")
+        if has_dot_segments(path[len(prefix) :].partition("?")[0].partition("#")[0]):
+            raise ValueError("a URL may not contain '.' or '..' segments")
         return path
     path, question, query = path.partition("?")
     path = path.lstrip("/")
-    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+    if has_dot_segments(path):
         raise ValueError("a path may not contain '.' or '..' segments")
     url = prefix + quote(path, safe=_PATH_SAFE)
     return url + question + query if query else url
+
+
+def has_dot_segments(path: str) -> bool:
+    """Whether ``path`` has a ``.`` or ``..`` segment once decoded (``%2e``, ``%2f``, backslash)."""
+    if "." not in path and "%" not in path:
+        return False  # the common case, decided without decoding
+    decoded = unquote(path).replace("\\", "/")
+    return any(segment in (".", "..") for segment in decoded.split("/"))
+
+
+def server_url(url: str, base: str) -> str:
+    """A URL given by a server, resolved against ``base`` and made safe to send.
+
+    Raises ``ValueError`` (the caller turns it into its own error) for an oversized URL,
+    control characters, a scheme other than http(s), a missing host or a bad port. User
+    info is dropped, as is the fragment; the path and query are percent-encoded where they
+    hold characters a request target may not (spaces, non-ASCII).
+    """
+    if len(url) > MAX_LOCATION_LENGTH:
+        raise ValueError(f"the URL is longer than {MAX_LOCATION_LENGTH} characters")
+    if any(ord(char) < 0x20 or char == "\x7f" for char in url):
+        raise ValueError("the URL contains control characters")
+    parts = urlsplit(urljoin(base, url.strip()))
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(f"the URL's scheme is not http(s): {scheme[:20] or 'none'!r}")
+    host = parts.hostname
+    if not host:
+        raise ValueError("the URL has no host")
+    port = parts.port  # raises ValueError for a port out of range or not a number
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError as exc:
+        raise ValueError("the URL's host is not a valid domain name") from exc
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def encode_params(params: Params) -> str:
