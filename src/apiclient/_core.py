@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any, ClassVar, TypedDict
 
 from apiclient._version import __version__
-from apiclient.auth.base import Auth
+from apiclient.auth.base import Auth, secrets_of
 from apiclient.auth.keys import APIKey
 from apiclient.cache import ETagCache
 from apiclient.defaults import (
@@ -33,7 +33,7 @@ from apiclient.defaults import (
     SAFE_QUERY_PARAMS,
 )
 from apiclient.effects import Effect, SupportsAcquire
-from apiclient.errors import DecodeError, PaginationError, error_class_for
+from apiclient.errors import APIError, DecodeError, PaginationError, error_class_for
 from apiclient.flow import CallSettings, Exchange, exchange, redact_request
 from apiclient.models import Headers, Request, Response
 from apiclient.multipart import FileSpec, MultipartBody
@@ -47,7 +47,7 @@ from apiclient.policies.urls import BaseURL, Params, add_query, encode_params, o
 from apiclient.policies.validation import check_headers, check_method, check_url_text
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
 from apiclient.ratelimit.base import Limiter
-from apiclient.redaction import redact_url
+from apiclient.redaction import redact_url, secret_spellings
 
 RequestHook = Callable[[Request], object]
 ResponseHook = Callable[[Request, Response], object]
@@ -116,6 +116,8 @@ class ClientCore:
     LOG_SAFE_PARAMS: ClassVar[frozenset[str]] = frozenset()
     #: How ``paginate`` finds items and next pages when no ``paginator=`` is given.
     PAGINATOR: ClassVar[Paginator] = LinkHeader()
+    #: Accept ``NaN`` / ``Infinity`` in JSON bodies (Python's json does, the JSON RFC does not).
+    ALLOW_JSON_NAN: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -235,14 +237,14 @@ class ClientCore:
         The default decodes by content type: JSON to Python values, ``text/*`` to ``str``,
         anything else to ``bytes``, an empty body to ``None``.
         """
-        return decode_body(response, self.encoding)
+        return decode_body(response, self.encoding, allow_nan=self.ALLOW_JSON_NAN)
 
     def _raise_for_status(self, response: Response, request: Request) -> None:
         """Raise the typed ``HTTPStatusError`` for a 4xx/5xx response; do nothing otherwise."""
         if response.status < 400:
             return
         try:
-            body = decode_body(response, self.encoding)
+            body = decode_body(response, self.encoding, allow_nan=self.ALLOW_JSON_NAN)
         except DecodeError:
             body = response.text
         redacted = redact_request(request, self._safe_params)
@@ -279,6 +281,8 @@ class ClientCore:
         check_url_text(url)
         request_headers = self.headers.copy()
         body: bytes | MultipartBody | None = None
+        if json is not None and (data is not None or files is not None):
+            raise TypeError("give json= or data=/files=, not both: one body per request")
         if files is not None:
             if data is not None and not isinstance(data, Mapping):
                 raise TypeError("with files=, data= must be a mapping of form fields")
@@ -333,8 +337,35 @@ class ClientCore:
         response = yield from self._flow(request, timeout, retries, max_body_bytes)
         if raw:
             return response
-        self._raise_for_status(response, request)
-        return self._handle_response(response)
+        return self._settle(response, request)
+
+    def _settle(self, response: Response, request: Request) -> Any:
+        """Raise an error status, else make the call's value (the two hooks, in order).
+
+        Whoever raises (the hooks, or an override of them), the error leaves with the
+        call's redacted request and attempt count, and without the client's secrets.
+        """
+        try:
+            self._raise_for_status(response, request)
+            return self._handle_response(response)
+        except APIError as error:
+            self._annotate(error, request, response)
+            raise
+
+    def _check_status(self, response: Response, request: Request) -> None:
+        """``_raise_for_status``, its error annotated as in ``_settle`` (for streams)."""
+        try:
+            self._raise_for_status(response, request)
+        except APIError as error:
+            self._annotate(error, request, response)
+            raise
+
+    def _annotate(self, error: APIError, request: Request, response: Response) -> None:
+        if error.request is None:
+            error.request = redact_request(request, self._safe_params)
+        if not error.attempts:
+            error.attempts = response.attempts
+        error._scrub(secret_spellings(secrets_of(self.auth)))
 
     def _stream_start(
         self,
@@ -354,12 +385,13 @@ class ClientCore:
         settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
         return request, exchange(request, settings)
 
-    def _page_flow(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Exchange:
-        """One page of ``paginate``: its request, the loop, and an error status raised."""
+    def _page_flow(
+        self, url: str, other_origins: bool, options: Mapping[str, Any]
+    ) -> Generator[Effect, Any, tuple[Any, Response]]:
+        """One page of ``paginate``: its decoded body and response (an error status raised)."""
         request = self._page_request(url, other_origins, options["headers"])
         response = yield from self._flow(request, options["timeout"], options["retries"], None)
-        self._raise_for_status(response, request)
-        return response
+        return self._settle(response, request), response
 
     def _flow(
         self,

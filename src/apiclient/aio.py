@@ -28,7 +28,7 @@ from apiclient.policies.urls import Params
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from apiclient.transports.base import AsyncTransport
 
@@ -165,7 +165,7 @@ class AsyncAPIClient(ClientCore):
         if response.status >= 400:
             response.data = await AsyncStreamedResponse(response).read()
             response.stream = None
-            self._raise_for_status(response, request)
+            self._check_status(response, request)
         return AsyncStreamedResponse(response)
 
     def paginate(
@@ -195,7 +195,7 @@ class AsyncAPIClient(ClientCore):
 
     def _fetch_page(
         self, url: str, other_origins: bool, options: Mapping[str, Any]
-    ) -> Coroutine[Any, Any, Response]:
+    ) -> Coroutine[Any, Any, tuple[Any, Response]]:
         flow = self._page_flow(url, other_origins, options)
         return driver.run_async(flow, self.transport, self._sleep)
 

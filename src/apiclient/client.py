@@ -23,7 +23,7 @@ from apiclient.policies.urls import Params
 from apiclient.streaming import StreamedResponse
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from apiclient.transports.base import Transport
 
@@ -151,7 +151,7 @@ class APIClient(ClientCore):
         if response.status >= 400:
             response.data = StreamedResponse(response).read()
             response.stream = None
-            self._raise_for_status(response, request)
+            self._check_status(response, request)
         return StreamedResponse(response)
 
     def paginate(
@@ -188,7 +188,9 @@ class APIClient(ClientCore):
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _fetch_page(self, url: str, other_origins: bool, options: Mapping[str, Any]) -> Response:
+    def _fetch_page(
+        self, url: str, other_origins: bool, options: Mapping[str, Any]
+    ) -> tuple[Any, Response]:
         flow = self._page_flow(url, other_origins, options)
         return driver.run(flow, self.transport, self._sleep)
 

@@ -9,7 +9,7 @@
      |                          GatewayTimeout
      +-- TransportError         .may_have_been_processed
      |    +-- ConnectError      nothing was sent (refused, DNS, TLS handshake)
-     |    |    +-- TLSError
+     |    |    +-- TLSError     CertificateError: verification failed (never retried)
      |    +-- Timeout           ConnectTimeout (also a ConnectError), ReadTimeout, PoolTimeout
      |    +-- ProtocolError     the connection broke or the server spoke malformed HTTP
      +-- RedirectError          a redirect that is refused; TooManyRedirects
@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from apiclient.models import Request, Response
+from apiclient.models import Headers, Request, Response
+from apiclient.redaction import scrub, scrub_bytes, scrub_value
 
 
 class APIError(Exception):
@@ -62,6 +63,12 @@ class APIError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.__dict__.copy()))
+
+    def _scrub(self, spellings: tuple[str, ...]) -> None:
+        """Replace the client's own secrets in what the error keeps of the server's words."""
+        if spellings:
+            self.message = scrub(self.message, spellings)
+            self.args = (scrub(str(self.args[0]), spellings), *self.args[1:]) if self.args else ()
 
 
 def _rebuild(cls: type[APIError], state: dict[str, Any]) -> APIError:
@@ -112,6 +119,19 @@ class HTTPStatusError(APIError):
         if message is not None:
             error.message = message
         return error
+
+    def _scrub(self, spellings: tuple[str, ...]) -> None:
+        super()._scrub(spellings)
+        if not spellings:
+            return
+        self.body = scrub_value(self.body, spellings)
+        response = self.response
+        if response.stream is None:
+            response.data = scrub_bytes(response.data, spellings)
+        response.reason = scrub(response.reason, spellings)
+        response.headers = Headers(
+            (name, scrub(value, spellings)) for name, value in response.headers.items()
+        )
 
 
 class ClientError(HTTPStatusError):
@@ -202,6 +222,9 @@ def error_class_for(status: int) -> type[HTTPStatusError]:
 class TransportError(APIError):
     """The exchange itself failed: no complete response was received."""
 
+    #: Whether trying again may succeed (a dropped connection may; a bad certificate won't).
+    transient = True
+
 
 class ConnectError(TransportError):
     """No connection could be made, so nothing was sent."""
@@ -211,6 +234,15 @@ class ConnectError(TransportError):
 
 class TLSError(ConnectError):
     """The TLS handshake failed (for example, an untrusted or mismatched certificate)."""
+
+
+class CertificateError(TLSError):
+    """The server's certificate failed verification (untrusted, expired, another host).
+
+    Deterministic: the same certificate fails again, so it is never retried.
+    """
+
+    transient = False
 
 
 class Timeout(TransportError):
@@ -267,6 +299,10 @@ class DecodeError(APIError):
         super().__init__(f"{message}: {snippet!r}" if snippet else message, request=request)
         self.status = status
         self.snippet = snippet
+
+    def _scrub(self, spellings: tuple[str, ...]) -> None:
+        super()._scrub(spellings)
+        self.snippet = scrub(self.snippet, spellings)
 
 
 class AuthError(APIError):

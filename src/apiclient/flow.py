@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from apiclient.auth.base import Auth
+from apiclient.auth.base import Auth, secrets_of
 from apiclient.effects import Acquire, Effect, Pausable, Pause, Send, Sleep, SupportsAcquire
 from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
 from apiclient.models import Headers, Request, Response
@@ -29,7 +29,7 @@ from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts, narrowed
 from apiclient.policies.urls import origin_of
-from apiclient.redaction import redact_headers, redact_url
+from apiclient.redaction import redact_headers, redact_url, secret_spellings
 
 log = logging.getLogger("apiclient")
 
@@ -233,6 +233,10 @@ def _annotate(error: APIError, request: Request, settings: CallSettings, attempt
     if error.request is None:
         error.request = redact_request(request, settings.safe_params)
     error.attempts = attempt
+    if settings.auth is not None:
+        error._scrub(secret_spellings(secrets_of(settings.auth)))
+    if error.__suppress_context__:  # raised "from None": what it replaced stays behind
+        error.__context__ = None
 
 
 def _log_attempt(

@@ -19,7 +19,7 @@ from apiclient.defaults import MAX_PAGES
 from apiclient.errors import PaginationError
 from apiclient.models import Response
 from apiclient.policies.pagination import Page, Paginator
-from apiclient.policies.urls import Params
+from apiclient.policies.urls import Params, server_url
 
 
 class PageWalk:
@@ -61,7 +61,10 @@ class PageWalk:
         if following is None:
             self._url = None
         elif following.url is not None:
-            self._url = following.url
+            try:  # relative to the page it came from; checked and encoded like a Location
+                self._url = server_url(following.url, response.url)
+            except ValueError as exc:
+                raise PaginationError(f"refusing the next-page link: {exc}") from None
         else:
             self._params = {**self._first_params, **following.params}
             self._url = self._url_for(self._params)
@@ -127,8 +130,8 @@ class Paginated(_Bounded):
         """Yield each ``Page`` (decoded body, whole response, params) in turn."""
         walk, client = self._walk(), self._client
         while (url := walk.next_url()) is not None:
-            response = client._fetch_page(url, self._follow_other_origins, self._options)
-            yield walk.record(client._handle_response(response), response)
+            body, response = client._fetch_page(url, self._follow_other_origins, self._options)
+            yield walk.record(body, response)
 
 
 class AsyncPaginated(_Bounded):
@@ -150,5 +153,7 @@ class AsyncPaginated(_Bounded):
         """Yield each ``Page`` (decoded body, whole response, params) in turn."""
         walk, client = self._walk(), self._client
         while (url := walk.next_url()) is not None:
-            response = await client._fetch_page(url, self._follow_other_origins, self._options)
-            yield walk.record(client._handle_response(response), response)
+            body, response = await client._fetch_page(
+                url, self._follow_other_origins, self._options
+            )
+            yield walk.record(body, response)

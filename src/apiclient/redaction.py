@@ -3,11 +3,17 @@
 Only query parameters and headers known to be harmless keep their values; everything else
 prints as ``[redacted]``. A custom credential header or an API key in the query string is
 therefore hidden without anyone having to list it.
+
+What the *server* sends back is scrubbed instead: the client knows its own secrets (its auth
+object's ``secrets()``), and every spelling of them is replaced in error bodies and snippets,
+so a server that echoes ``invalid token <tok>`` cannot put the token into an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from apiclient.defaults import REDACTED, SAFE_HEADERS, SAFE_QUERY_PARAMS
@@ -42,3 +48,52 @@ def redact_headers(
     return {
         name: value if name.lower() in safe_headers else REDACTED for name, value in headers.items()
     }
+
+
+#: A secret shorter than this is not scrubbed from text: it would mangle the text.
+_SHORTEST_SECRET = 4
+
+
+def secret_spellings(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every spelling of ``secrets`` a server may echo: as is, URL- and JSON-escaped.
+
+    Longest first, so that a secret inside another is not scrubbed half.
+    """
+    from urllib.parse import quote, quote_plus
+
+    found: set[str] = set()
+    for secret in secrets:
+        if len(secret) >= _SHORTEST_SECRET:
+            found.update((secret, quote(secret, safe=""), quote_plus(secret)))
+            found.add(json.dumps(secret)[1:-1])
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def scrub(text: str, spellings: tuple[str, ...]) -> str:
+    """``text`` with every spelling of a secret replaced by ``[redacted]``."""
+    for spelling in spellings:
+        if spelling in text:
+            text = text.replace(spelling, REDACTED)
+    return text
+
+
+def scrub_bytes(data: bytes, spellings: tuple[str, ...]) -> bytes:
+    """``scrub`` for a body: the secrets' UTF-8 bytes replaced."""
+    for spelling in spellings:
+        raw = spelling.encode()
+        if raw in data:
+            data = data.replace(raw, REDACTED.encode())
+    return data
+
+
+def scrub_value(value: Any, spellings: tuple[str, ...]) -> Any:
+    """A decoded body (JSON value, text or bytes) with the secrets scrubbed, walked deeply."""
+    if isinstance(value, str):
+        return scrub(value, spellings)
+    if isinstance(value, bytes):
+        return scrub_bytes(value, spellings)
+    if isinstance(value, list):
+        return [scrub_value(item, spellings) for item in value]
+    if isinstance(value, dict):
+        return {scrub_value(k, spellings): scrub_value(v, spellings) for k, v in value.items()}
+    return value

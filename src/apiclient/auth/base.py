@@ -56,6 +56,14 @@ class AuthBase:
         return False
         yield  # a generator, so subclasses can yield effects
 
+    def secrets(self) -> frozenset[str]:
+        """The credential strings this auth sends, to scrub from anything kept or shown.
+
+        A server that echoes a token back in an error body must not put it in an
+        exception; a subclass returns its keys, tokens and passwords here.
+        """
+        return frozenset()
+
     @staticmethod
     def with_header(request: Request, name: str, value: str) -> Request:
         """A copy of ``request`` with header ``name`` set to ``value``."""
@@ -71,6 +79,12 @@ class AuthBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({REDACTED})"
+
+
+def secrets_of(auth: object) -> frozenset[str]:
+    """``auth.secrets()``, or nothing for an auth object that does not say (a plain ``apply``)."""
+    known = getattr(auth, "secrets", None)
+    return frozenset(known()) if callable(known) else frozenset()
 
 
 def checked_secret(name: str, value: str) -> str:

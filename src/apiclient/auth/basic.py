@@ -16,7 +16,12 @@ class BasicAuth(AuthBase):
             raise ValueError("a Basic auth user name may not contain ':'")
         self.username = username
         pair = f"{username}:{password}".encode()
+        self._password = password
         self._value = "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def secrets(self) -> frozenset[str]:
+        """The password and the encoded pair that carries it."""
+        return frozenset({self._password, self._value.removeprefix("Basic ")})
 
     def apply(self, request: Request) -> Request:
         """Add the ``Authorization`` header."""

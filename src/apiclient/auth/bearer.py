@@ -10,7 +10,12 @@ class BearerToken(AuthBase):
     """Send a fixed bearer token in the ``Authorization`` header."""
 
     def __init__(self, token: str) -> None:
-        self._value = "Bearer " + checked_secret("token", token)
+        self._token = checked_secret("token", token)
+        self._value = "Bearer " + self._token
+
+    def secrets(self) -> frozenset[str]:
+        """The token."""
+        return frozenset({self._token})
 
     def apply(self, request: Request) -> Request:
         """Add the ``Authorization`` header."""

@@ -39,6 +39,10 @@ class APIKey(AuthBase):
         """The key itself (for code that must pass it on; never printed by apiclient)."""
         return self._key
 
+    def secrets(self) -> frozenset[str]:
+        """The key."""
+        return frozenset({self._key})
+
     def apply(self, request: Request) -> Request:
         """Add the key as a header or a query parameter."""
         if self._param is not None:

@@ -77,6 +77,13 @@ class OAuth1(AuthBase):
         self.credential_params = (
             _QUERY_CREDENTIALS if signature_type.upper() == "QUERY" else frozenset()
         )
+        self._secrets = frozenset(
+            s for s in (client_secret, resource_owner_key, resource_owner_secret) if s
+        )
+
+    def secrets(self) -> frozenset[str]:
+        """The client secret, the token and its secret."""
+        return self._secrets
 
     def apply(self, request: Request) -> Request:
         """Sign ``request`` (with its body when that body is a form)."""

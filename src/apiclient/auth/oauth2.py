@@ -14,6 +14,7 @@ Tokens and secrets appear in no repr, log line or error message.
 
 from __future__ import annotations
 
+import json as jsonlib
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -114,28 +115,73 @@ class TokenEndpoint:
             raise AuthError(f"the token endpoint could not be reached: {exc.message}") from None
         return parse_token(response, clock)
 
+    @property
+    def client_secret(self) -> str | None:
+        """The client secret (for scrubbing; never printed)."""
+        return self._client_secret
+
     def __repr__(self) -> str:
         return f"TokenEndpoint({self.token_url!r}, client_id={self.client_id!r})"
 
 
 def parse_token(response: Response, clock: Callable[[], float]) -> Token:
-    """Parse a token response with oauthlib; an OAuth error becomes ``AuthError``."""
+    """Parse a token response with oauthlib; anything wrong with it becomes ``AuthError``.
+
+    An OAuth error (``invalid_grant``...) keeps its code in ``AuthError.error``; a body
+    that is not a well-formed token (not a JSON object, a field of the wrong type, an
+    expiry that is not a finite number of seconds) is refused as malformed.
+    """
     _, parameters = _oauthlib()
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
     try:
-        token = dict(parameters.parse_token_response(response.text))
+        token = dict(parameters.parse_token_response(_token_object_text(response)))
     except OAuth2Error as exc:
+        code = exc.error if isinstance(exc.error, str) and exc.error.isprintable() else None
+        if code is None:
+            raise AuthError("malformed token response (an error that is not a code)") from None
         raise AuthError(
-            f"the token endpoint refused: {exc.error}", error=exc.error, status=response.status
+            f"the token endpoint refused: {code[:80]}", error=code, status=response.status
         ) from None
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         raise AuthError(f"malformed token response ({type(exc).__name__})") from None
-    if str(token.get("token_type", "")).lower() != "bearer":
-        raise AuthError("the token endpoint returned a token that is not a bearer token")
+    _check_token_fields(token)
     if "expires_in" in token:
         token["expires_at"] = clock() + float(token["expires_in"])
     return token
+
+
+def _token_object_text(response: Response) -> str:
+    """The body, if it is a JSON object or not JSON at all (a form: oauthlib reads both)."""
+    text = response.text
+    try:
+        value = jsonlib.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(value, dict):
+        raise AuthError("malformed token response (not a JSON object)")
+    return text
+
+
+def _check_token_fields(token: Token) -> None:
+    access, kind = token.get("access_token"), token.get("token_type")
+    if not isinstance(access, str) or not access:
+        raise AuthError("malformed token response (no access_token string)")
+    if not isinstance(kind, str):
+        raise AuthError("malformed token response (token_type is not a string)")
+    if kind.lower() != "bearer":
+        raise AuthError("the token endpoint returned a token that is not a bearer token")
+    refresh = token.get("refresh_token")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh):
+        raise AuthError("malformed token response (refresh_token is not a string)")
+    if "expires_in" in token:
+        expires_in = token["expires_in"]
+        if (
+            isinstance(expires_in, bool)
+            or not isinstance(expires_in, (int, float))
+            or not 0 <= expires_in < 10**9
+        ):
+            raise AuthError("malformed token response (expires_in is not a number of seconds)")
 
 
 class OAuth2Bearer(AuthBase):
@@ -168,6 +214,13 @@ class OAuth2Bearer(AuthBase):
     def token(self) -> Token | None:
         """A copy of the current token (to save it), or None before the first fetch."""
         return dict(self._token) if self._token else None
+
+    def secrets(self) -> frozenset[str]:
+        """The client secret and the current access and refresh tokens."""
+        token = self._token or {}
+        found = {token.get("access_token"), token.get("refresh_token")}
+        found.add(self.endpoint.client_secret)
+        return frozenset(s for s in found if isinstance(s, str) and s)
 
     def _expired(self, token: Token | None) -> bool:
         if token is None or not token.get("access_token"):
@@ -204,8 +257,13 @@ class OAuth2Bearer(AuthBase):
                 flight = self._flight = _Flight()
         if not leader:
             finished = yield Wait(flight.done, self._refresh_wait)
-            if flight.error is not None:
-                raise AuthError(f"token refresh failed: {_describe(flight.error)}")
+            if flight.error is not None:  # the leader's failure, with its OAuth error code
+                cause = flight.error
+                raise AuthError(
+                    f"token refresh failed: {_describe(cause)}",
+                    error=cause.error if isinstance(cause, AuthError) else None,
+                    status=cause.status if isinstance(cause, AuthError) else 0,
+                )
             if not finished or self._token is None:
                 raise AuthError("timed out waiting for another caller's token refresh")
             return self._token

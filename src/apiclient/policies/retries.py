@@ -117,7 +117,7 @@ class RetryPolicy:
         self, request: Request, error: TransportError, retries_done: int
     ) -> float | None:
         """Seconds to wait before retrying after a transport ``error``, or None to raise it."""
-        if retries_done >= self.max_retries:
+        if retries_done >= self.max_retries or not error.transient:
             return None
         if error.may_have_been_processed and not self.is_repeatable(request):
             return None
