@@ -21,6 +21,7 @@ from typing import Any
 from apiclient.defaults import MAX_BODY_BYTES, MAX_DRAIN_BYTES, POOL_MAXSIZE, READ_CHUNK_BYTES
 from apiclient.errors import (
     APIError,
+    CertificateError,
     ConnectError,
     ConnectTimeout,
     DecodeError,
@@ -32,6 +33,7 @@ from apiclient.errors import (
 from apiclient.models import AsyncBodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
+from apiclient.transports.codings import check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
 
 log = logging.getLogger("apiclient")
@@ -87,13 +89,19 @@ class AiohttpTransport:
     def _new_session(self) -> Any:
         """A session for the running event loop (on first use, and after ``aclose``)."""
         aiohttp = _aiohttp()
-        connector = aiohttp.TCPConnector(limit=self.pool_maxsize, ssl=self._ssl)
+        from apiclient.transports.aiohttp_protocol import strict_connector
+
+        connector = strict_connector(self.pool_maxsize, self._ssl)
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # a client library keeps no cookies
             trust_env=False,  # no environment variable may change where requests go
             auto_decompress=True,
         )
+        # aiohttp resends an idempotent request once when a kept-alive connection turns out
+        # closed. The core decides every retry (``retries=0`` means one send), so: off. The
+        # attribute is private; tests/test_faults.py notices if aiohttp renames it.
+        self._session._retry_connection = False
         self._loop = asyncio.get_running_loop()
         self._deadlines = Deadlines()  # (the old loop's timer, if any, went with it)
         return self._session
@@ -106,35 +114,61 @@ class AiohttpTransport:
         max_body_bytes: int = MAX_BODY_BYTES,
         stream: bool = False,
     ) -> Response:
-        """Perform one exchange; read the (bounded) body, or leave it to stream."""
+        """Perform one exchange; read the (bounded) body, or leave it to stream.
+
+        ``timeout.total`` bounds the whole exchange (for a stream: up to the headers).
+        """
         session = self._session if self._loop is asyncio.get_running_loop() else self._new_session()
-        total = None if stream else timeout.total  # a stream's body is read after send returns
+        total = timeout.total
         task = current_task() if total is not None else None
         deadlines = self._deadlines
         if task is not None and total is not None:  # kept by the loop's one deadline timer
             cancelling = deadlines.watch(task, total)
-            total = None
-        limits = _client_timeout(total, timeout.connect, timeout.read)
+        try:
+            return await self._exchange(session, request, timeout, max_body_bytes, stream)
+        except asyncio.CancelledError:
+            if task is not None and deadlines.passed(task, cancelling):
+                raise ReadTimeout("the call's total time limit passed") from None
+            raise
+        finally:
+            if task is not None:
+                deadlines.release(task)
+
+    async def _exchange(
+        self,
+        session: Any,
+        request: Request,
+        timeout: Timeouts,
+        max_body_bytes: int,
+        stream: bool,
+    ) -> Response:
+        """``send`` under its deadline (kept by ``send``): the request, then the body."""
+        limits = _client_timeout(timeout.connect, timeout.read)
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _async_chunks(body)
+        failure: APIError | None = None
         try:
-            try:
-                raw = await session.request(
-                    request.method,
-                    request.url,
-                    data=body,
-                    headers=request.headers.as_dict(),
-                    allow_redirects=False,
-                    timeout=limits,
-                )
-            except _socket_errors() as exc:
-                raise _translate(exc, sending=True) from None
-            try:
-                if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
-                    await _skip_body(raw)
-                    data = b""
-                elif stream and not _sized_within(raw, MAX_DRAIN_BYTES):
+            opening = session.request(
+                request.method,
+                _wire_url(request.url),
+                data=body,
+                headers=request.headers.as_dict(),
+                allow_redirects=False,
+                timeout=limits,
+            )
+            raw = await opening
+        except _socket_errors() as exc:
+            failure = _translate(exc, sending=True)
+        if failure is not None:
+            raise failure  # (outside the handler: aiohttp's error, headers and all, is not chained)
+        try:
+            if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
+                await _skip_body(raw)
+                data = b""
+            else:
+                check_codings(raw.headers.get("Content-Encoding"), _decodable())
+                if stream and not _sized_within(raw, MAX_DRAIN_BYTES):
                     # (a small body is read up front: it can then be dropped without closing
                     # the connection, e.g. a 503 before a retry)
                     chunks = _chunks(raw, max_body_bytes)
@@ -146,25 +180,20 @@ class AiohttpTransport:
                         url=request.url,
                         stream=AsyncBodyStream(chunks, raw.close),
                     )
-                elif _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
+                if _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
                     data = await raw.read()  # sized, unencoded, under the cap: one read
                 else:
                     data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
-            except _socket_errors() as exc:
-                raw.close()
-                raise _translate(exc, sending=False) from None
-            except BaseException:
-                raw.close()
-                raise
-            raw.release()
-            return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
-        except asyncio.CancelledError:
-            if task is not None and deadlines.passed(task, cancelling):
-                raise ReadTimeout("the call's total time limit passed") from None
+        except _socket_errors() as exc:
+            raw.close()
+            failure = _translate(exc, sending=False)
+        except BaseException:
+            raw.close()
             raise
-        finally:
-            if task is not None:
-                deadlines.release(task)
+        if failure is not None:
+            raise failure
+        raw.release()
+        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
     async def aclose(self) -> None:
         """Close the session and its connections (in the loop that made it)."""
@@ -181,6 +210,7 @@ async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
 
 
 async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
+    failure: APIError
     try:
         expected = raw.content_length
         if (
@@ -197,16 +227,56 @@ async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
             yield chunk
     except _socket_errors() as exc:
         raw.close()
-        raise _translate(exc, sending=False) from None
+        failure = _translate(exc, sending=False)
     except BaseException:
         raw.close()
         raise
+    else:
+        return
+    raise failure
 
 
 @lru_cache(maxsize=64)
-def _client_timeout(total: float | None, connect: float | None, read: float | None) -> Any:
-    """The ``ClientTimeout`` for these limits, made once per set of values (calls share one)."""
-    return _aiohttp().ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+def _client_timeout(connect: float | None, read: float | None) -> Any:
+    """The ``ClientTimeout`` for these limits, made once per pair of values (calls share one).
+
+    No ``total``: the transport's deadline timer keeps that (see ``transports.deadlines``).
+    """
+    return _aiohttp().ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+
+
+@lru_cache(maxsize=1024)
+def _wire_url(url: str) -> Any:
+    """``url`` as aiohttp should send it: exactly as the core composed it.
+
+    Left to parse it, yarl would resolve ``%2e%2e`` segments and re-encode the path,
+    so the async client would send another URL than the sync one.
+    """
+    return _yarl().URL(url, encoded=True)
+
+
+def _yarl() -> Any:
+    import yarl  # aiohttp's own dependency
+
+    return yarl
+
+
+def _decodable() -> frozenset[str]:
+    """The content codings aiohttp decodes here (br and zstd when their modules are there)."""
+    global _decodable_codings
+    if _decodable_codings is None:
+        from aiohttp import compression_utils as codecs
+
+        found = {"gzip", "x-gzip", "deflate"}
+        if getattr(codecs, "HAS_BROTLI", False):
+            found.add("br")
+        if getattr(codecs, "HAS_ZSTD", False):
+            found.add("zstd")
+        _decodable_codings = frozenset(found)
+    return _decodable_codings
+
+
+_decodable_codings: frozenset[str] | None = None
 
 
 def _sized_within(raw: Any, limit: int, *, unencoded: bool = False) -> bool:
@@ -233,7 +303,9 @@ def _translate(exc: BaseException, *, sending: bool) -> APIError:
     """Map an aiohttp/socket exception to an apiclient error whose text has no URL."""
     aiohttp = _aiohttp()
     reason = _reason(exc)
-    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return CertificateError(f"the server's certificate failed verification: {reason}")
+    if isinstance(exc, aiohttp.ClientSSLError):
         return TLSError(f"TLS handshake failed: {reason}")
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return ConnectTimeout("timed out while connecting")
@@ -243,6 +315,10 @@ def _translate(exc: BaseException, *, sending: bool) -> APIError:
         return ReadTimeout("timed out waiting for the server")
     if isinstance(exc, aiohttp.ClientPayloadError) and "decod" in str(exc).lower():
         return DecodeError("could not decode the response's Content-Encoding")
+    from apiclient.transports.aiohttp_protocol import ChunkFramingError
+
+    if isinstance(exc, ChunkFramingError):
+        return ProtocolError(f"malformed response: {exc}")
     return ProtocolError(f"connection broken: {reason}")
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3 import exceptions as u3
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connectionpool import HTTPConnectionPool
 
 from apiclient.defaults import (
     MAX_BODY_BYTES,
@@ -31,6 +31,7 @@ from apiclient.defaults import (
 )
 from apiclient.errors import (
     APIError,
+    CertificateError,
     ConnectError,
     ConnectTimeout,
     DecodeError,
@@ -44,11 +45,20 @@ from apiclient.models import BodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.redaction import redact_url
+from apiclient.transports.codings import check_codings
+from apiclient.transports.guarded import (
+    DeadlinePassed,
+    GuardedHTTPPool,
+    GuardedHTTPSPool,
+    MalformedResponse,
+    exchange,
+)
 
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
 
 log = logging.getLogger("apiclient")
+_monotonic = time.monotonic
 
 
 class Urllib3Transport:
@@ -84,12 +94,12 @@ class Urllib3Transport:
             ssl_minimum_version=ssl.TLSVersion.TLSv1_2,
         )
         self._pools: dict[tuple[str, str, int | None], HTTPConnectionPool] = {}
+        self._manager.pool_classes_by_scheme = {
+            "http": GuardedHTTPPool,
+            "https": GuardedHTTPSPool if verify else _UnverifiedHTTPSPool,
+        }
         if not verify:
             log.warning("TLS certificate verification is OFF for this client")
-            self._manager.pool_classes_by_scheme = {
-                "http": HTTPConnectionPool,
-                "https": _UnverifiedHTTPSPool,
-            }
 
     def send(
         self,
@@ -99,8 +109,14 @@ class Urllib3Transport:
         max_body_bytes: int = MAX_BODY_BYTES,
         stream: bool = False,
     ) -> Response:
-        """Perform one exchange and read the whole (bounded) body, or leave it to stream."""
+        """Perform one exchange and read the whole (bounded) body, or leave it to stream.
+
+        ``timeout.total`` bounds everything on the socket: sending, the status line, the
+        headers, the body and its trailers (for a stream: up to the headers).
+        """
         scheme, host, port, target = _split_url(request.url)
+        exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
+        failure: APIError | None = None
         try:
             pool = self._pool_for(scheme, host, port)
             raw = pool.urlopen(
@@ -117,18 +133,24 @@ class Urllib3Transport:
                 decode_content=True,
             )
         except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
-            raise _translate(exc, sending=True) from None
+            failure = _translate(exc, sending=True)
+        finally:
+            guard, exchange.guard, exchange.deadline = exchange.guard, None, None
+        if failure is not None:
+            raise failure  # (outside the handler: no urllib3 error, URL and all, chained to it)
         if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
             _skip_redirect_body(raw)
             return Response(raw.status, raw.headers, b"", raw.reason or "", request.url)
+        _check_codings(raw)
         if stream:
-            chunks = _chunks(raw, None, timeout.read, max_body_bytes)
+            if guard is not None:
+                guard.relax()
+            chunks = _chunks(raw, max_body_bytes)
             body = BodyStream(chunks, lambda: _finish(raw, chunks))
             return Response(
                 raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url, stream=body
             )
-        deadline = None if timeout.total is None else time.monotonic() + timeout.total
-        data = _read_all(raw, deadline, timeout.read, max_body_bytes)
+        data = _read_all(raw, max_body_bytes)
         return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
     def _pool_for(self, scheme: str, host: str, port: int | None) -> HTTPConnectionPool:
@@ -148,7 +170,7 @@ class Urllib3Transport:
         self._manager.clear()
 
 
-class _UnverifiedHTTPSPool(HTTPSConnectionPool):
+class _UnverifiedHTTPSPool(GuardedHTTPSPool):
     """HTTPS pool for ``verify=False``: the client warned once; urllib3 need not every call."""
 
     def _validate_conn(self, conn: BaseHTTPConnection) -> None:
@@ -199,17 +221,27 @@ def _urllib3_timeout(connect: float | None, read: float | None) -> urllib3.Timeo
     return urllib3.Timeout(connect=connect, read=read)
 
 
-def _chunks(
-    raw: urllib3.BaseHTTPResponse,
-    deadline: float | None,
-    read_timeout: float | None,
-    max_body_bytes: int,
-) -> Iterator[bytes]:
-    """Yield the decoded body in bounded steps; enforce the deadline and the size cap.
+def _check_codings(raw: urllib3.BaseHTTPResponse) -> None:
+    """Refuse a body in a coding urllib3 would pass through undecoded."""
+    try:
+        check_codings(raw.headers.get("content-encoding"), _DECODABLE)
+    except DecodeError:
+        _discard(raw)
+        raise
 
-    Any failure closes the connection (its state is unknown) and is translated; reading to
-    the end returns the connection to the pool.
+
+#: The content codings urllib3 decodes here (br and zstd when their modules are installed).
+_DECODABLE = frozenset(urllib3.HTTPResponse.CONTENT_DECODERS)
+
+
+def _chunks(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> Iterator[bytes]:
+    """Yield the decoded body in bounded steps; enforce the size cap.
+
+    The deadline, if any, is kept by the connection's guarded socket. Any failure closes
+    the connection (its state is unknown) and is translated; reading to the end returns
+    the connection to the pool.
     """
+    failure: APIError
     try:
         expected = raw.length_remaining
         encoded = raw.headers.get("content-encoding")
@@ -217,8 +249,6 @@ def _chunks(
             raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
         size = 0
         while True:
-            if deadline is not None:
-                _narrow_read_timeout(raw, deadline, read_timeout)
             chunk = raw.read1(READ_CHUNK_BYTES)
             if not chunk:
                 break
@@ -226,27 +256,27 @@ def _chunks(
             if size > max_body_bytes:
                 raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
             yield chunk
-    except BaseException as exc:
+    except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
         _discard(raw)
-        if isinstance(exc, (u3.HTTPError, OSError, http.client.HTTPException)):
-            raise _translate(exc, sending=False) from None
+        failure = _translate(exc, sending=False)
+    except BaseException:
+        _discard(raw)
         raise
-    raw.release_conn()
+    else:
+        raw.release_conn()
+        return
+    raise failure
 
 
-def _read_all(
-    raw: urllib3.BaseHTTPResponse,
-    deadline: float | None,
-    read_timeout: float | None,
-    max_body_bytes: int,
-) -> bytes:
+def _read_all(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> bytes:
     """Read the whole decoded body, bounded: the hot path of ``send``.
 
     ``_chunks`` without a generator, stopping as soon as a sized body is complete (no
     extra read just to see the end).
     """
     if raw.length_remaining is None or raw.headers.get("content-encoding"):
-        return b"".join(_chunks(raw, deadline, read_timeout, max_body_bytes))
+        return b"".join(_chunks(raw, max_body_bytes))
+    failure: APIError
     try:
         if raw.length_remaining > max_body_bytes:
             raise ResponseTooLarge(
@@ -254,23 +284,24 @@ def _read_all(
             )
         parts: list[bytes] = []
         while raw.length_remaining:
-            if deadline is not None:
-                _narrow_read_timeout(raw, deadline, read_timeout)
             # Nothing to decode here (no Content-Encoding): skip urllib3's decoder machinery.
             chunk = raw.read1(READ_CHUNK_BYTES, decode_content=False)
             if not chunk:
                 break
             parts.append(chunk)
-    except BaseException as exc:
+    except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
         _discard(raw)
-        if isinstance(exc, (u3.HTTPError, OSError, http.client.HTTPException)):
-            raise _translate(exc, sending=False) from None
+        failure = _translate(exc, sending=False)
+    except BaseException:
+        _discard(raw)
         raise
-    if raw.length_remaining:  # the server closed early: a truncated body
-        _discard(raw)
-        raise ProtocolError("connection broken: the body ended before its Content-Length")
-    raw.release_conn()
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    else:
+        if raw.length_remaining:  # the server closed early: a truncated body
+            _discard(raw)
+            raise ProtocolError("connection broken: the body ended before its Content-Length")
+        raw.release_conn()
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    raise failure
 
 
 def _finish(raw: urllib3.BaseHTTPResponse, chunks: Iterator[bytes]) -> None:
@@ -297,20 +328,6 @@ def _skip_redirect_body(raw: urllib3.BaseHTTPResponse) -> None:
         _discard(raw)
 
 
-def _narrow_read_timeout(
-    raw: urllib3.BaseHTTPResponse, deadline: float, read_timeout: float | None
-) -> None:
-    """Make the next socket read end by the deadline, however slowly the server drips."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise ReadTimeout("the call's total time limit passed while reading the body")
-    if read_timeout is None or remaining < read_timeout:
-        connection = raw.connection
-        sock = getattr(connection, "sock", None)
-        if sock is not None:
-            sock.settimeout(remaining)
-
-
 def _discard(raw: urllib3.BaseHTTPResponse) -> None:
     """Close a response's connection (its state is unknown) and return the pool slot."""
     raw.close()
@@ -319,6 +336,11 @@ def _discard(raw: urllib3.BaseHTTPResponse) -> None:
 
 def _translate(exc: BaseException, *, sending: bool) -> APIError:
     """Map a urllib3/socket exception to an apiclient error whose text has no URL."""
+    own = _own_cause(exc)
+    if isinstance(own, DeadlinePassed):
+        return ReadTimeout(str(own))
+    if isinstance(own, MalformedResponse):
+        return ProtocolError(f"malformed response: {own}")
     reason = _root_reason(exc)
     if isinstance(exc, u3.NewConnectionError):
         return ConnectError(f"could not connect: {reason}")
@@ -329,10 +351,37 @@ def _translate(exc: BaseException, *, sending: bool) -> APIError:
     if isinstance(exc, (u3.EmptyPoolError, u3.ClosedPoolError)):
         return PoolTimeout("timed out waiting for a free pooled connection")
     if isinstance(exc, u3.SSLError) and sending:
+        if _caused_by(exc, ssl.SSLCertVerificationError):
+            return CertificateError(f"the server's certificate failed verification: {reason}")
         return TLSError(f"TLS handshake failed: {reason}")
     if isinstance(exc, u3.DecodeError):
         return DecodeError("could not decode the response's Content-Encoding")
     return ProtocolError(f"connection broken: {reason}")
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is somewhere behind ``exc`` (its causes, contexts or wrapped args)."""
+    seen: list[BaseException] = [exc]
+    for _ in range(16):
+        if not seen:
+            return False
+        current = seen.pop()
+        if isinstance(current, kind):
+            return True
+        seen.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        seen.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
+def _own_cause(exc: BaseException) -> BaseException | None:
+    """The guarded connection's own error behind ``exc`` (urllib3 wraps it), if any."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None or isinstance(seen, (DeadlinePassed, MalformedResponse)):
+            return seen
+        wrapped = next((a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)), None)
+        seen = seen.__cause__ or wrapped or seen.__context__
+    return None
 
 
 def _root_reason(exc: BaseException) -> str:
@@ -350,7 +399,7 @@ def _root_reason(exc: BaseException) -> str:
 
 
 class _RedactQueryValues(logging.Filter):
-    """urllib3 logs each request's path and query at DEBUG: hide every query value there."""
+    """urllib3 logs request paths and URLs with their query: hide every query value there."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and any(
@@ -363,7 +412,12 @@ class _RedactQueryValues(logging.Filter):
         return True
 
 
+#: The urllib3 loggers whose records may carry a request's path and query.
+_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.poolmanager")
+
+
 def _install_urllib3_log_redaction() -> None:
-    logger = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _RedactQueryValues) for f in logger.filters):
-        logger.addFilter(_RedactQueryValues())
+    for name in _URLLIB3_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactQueryValues) for f in logger.filters):
+            logger.addFilter(_RedactQueryValues())
