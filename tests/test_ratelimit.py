@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import itertools
 import threading
-import time
 
 import pytest
 from hypothesis import given
@@ -150,7 +149,7 @@ def test_waiters_are_served_in_arrival_order() -> None:
     # Reservations are made on arrival, so a later caller can never overtake an earlier one.
     clock = Clock()
     limiter = RateLimiter(1, 1, margin=0, clock=clock, sleep=lambda s: None)
-    waits = [limiter._book(None) for _ in range(5)]
+    waits = [limiter._book(None)[0] for _ in range(5)]
     assert waits == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
@@ -191,33 +190,40 @@ def test_default_margin_spaces_windows_slightly_apart() -> None:
     assert clock.now == pytest.approx(10.001)
 
 
-def test_callers_measuring_after_acquire_never_see_more_than_the_limit() -> None:
-    # Real threads and clock: grant times are recorded by the callers, as users measure them.
+def test_threads_are_never_granted_more_than_the_limit_in_any_window() -> None:
+    # Real threads and clock; the grant times are the limiter's own record (acquire_at),
+    # taken under its lock when it grants, so a thread that waits to run again after
+    # acquire() returns cannot make a window look fuller than it was.
     limit, period = 5, 0.05
     limiter = RateLimiter(limit, period)
 
-    def acquire_and_read_clock(_: int) -> float:
-        limiter.acquire()
-        return time.monotonic()
-
-    seen = gather_from_threads(acquire_and_read_clock, threads=8, per_thread=10)
-    assert len(seen) == 80
-    assert worst_window(seen, period) == limit
+    granted = gather_from_threads(lambda _: limiter.acquire_at(), threads=8, per_thread=10)
+    assert len(granted) == 80 and len(set(granted)) == 80
+    assert worst_window(granted, period) == limit
 
 
 def test_no_thread_starves_under_contention() -> None:
     limiter = RateLimiter(2, 0.02)
-    order: list[int] = []
+    grants: list[tuple[float, int]] = []
 
     def acquire(me: int) -> float:
-        limiter.acquire()
-        order.append(me)  # list.append is atomic; the order of grants is what matters here
+        grants.append((limiter.acquire_at(), me))  # the limiter's grant time, not ours
         return 0.0
 
     gather_from_threads(acquire, threads=6, per_thread=6)
-    # Served in arrival order: between two grants of one thread, every other thread that
+    order = [who for _, who in sorted(grants)]
+    # Served in booking order: between two grants of one thread, every other thread that
     # was waiting gets at most one grant (plus one for the race to book first). An unfair
     # sleep-and-retry limiter fails this most of the time.
     for me in range(6):
         mine = [i for i, who in enumerate(order) if who == me]
         assert all(b - a <= 2 * 6 for a, b in itertools.pairwise(mine))
+
+
+def test_acquire_at_returns_the_limiters_own_grant_time() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1, 10, margin=0, clock=clock, sleep=clock.sleep)
+    assert limiter.acquire_at() == 0.0
+    assert limiter.acquire_at() == 10.0  # waited for the window on the injected clock
+    with pytest.raises(RateExceededError):
+        limiter.acquire_at(block=False)

@@ -34,6 +34,8 @@ from apiclient.errors import RateExceededError
 
 #: Clock slack (seconds) tolerated when a grant lands exactly on a window's edge.
 _EDGE = 1e-9
+#: The grant time of a caller still waiting.
+_NOT_YET = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,30 +105,46 @@ class RateLimiter:
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take one grant, waiting for it if ``block`` (up to ``timeout`` seconds)."""
-        if self._single and self._grant_now_if_free():
+        if self._single and self._grant_now_if_free() is not None:
             return True
-        wait = self._book(0.0 if not block else timeout)
+        self._wait_for_grant(0.0 if not block else timeout)
+        return True
+
+    def acquire_at(self, block: bool = True, timeout: float | None = None) -> float:
+        """``acquire``, returning the grant's time on the limiter's ``clock``.
+
+        That is the time the limiter recorded under its lock when it granted, which is
+        what the guarantee is about; a caller's own clock reading comes later, by however
+        long its thread waits to run again. For monitoring and tests.
+        """
+        if self._single and (granted := self._grant_now_if_free()) is not None:
+            return granted
+        return self._wait_for_grant(0.0 if not block else timeout)
+
+    def _wait_for_grant(self, max_wait: float | None) -> float:
+        """Book a turn, sleep until it, take it; return the grant time."""
+        wait, granted = self._book(max_wait)
         while wait > 0:
             self._sleep(wait)
-            wait = self._try_grant()
-        return True
+            wait, granted = self._try_grant()
+        return granted
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio: the waits are ``asyncio.sleep``, no loop is captured.
 
         A ``sleep`` injected for tests (with a fake ``clock``) is used by both flavours.
         """
-        if self._single and self._grant_now_if_free():
+        if self._single and self._grant_now_if_free() is not None:
             return True
         import asyncio  # imported on first async use: the sync path should not pay for it
 
-        wait = self._book(0.0 if not block else timeout)
+        wait, _ = self._book(0.0 if not block else timeout)
         while wait > 0:
             if self._sleep is time.sleep:
                 await asyncio.sleep(wait)
             else:
                 self._sleep(wait)
-            wait = self._try_grant()
+            wait, _ = self._try_grant()
         return True
 
     def pause(self, seconds: float) -> None:
@@ -134,23 +152,29 @@ class RateLimiter:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def _grant_now_if_free(self) -> bool:
-        """Single-limit fast path: book and grant at once if both logs have room now."""
+    def _grant_now_if_free(self) -> float | None:
+        """Single-limit fast path: book and grant at once if both logs have room now.
+
+        Returns the grant time, or None (nothing booked) when the caller must wait.
+        """
         bookings, grants, size, spacing = self._only
         with self._lock:
             now = self._clock()
             if self._paused_until > now:
-                return False
+                return None
             if len(bookings) == size and bookings[0] + spacing > now:
-                return False
+                return None
             if len(grants) == size and grants[0] + spacing > now + _EDGE:
-                return False
+                return None
             bookings.append(now)
             grants.append(now)
-            return True
+            return now
 
-    def _book(self, max_wait: float | None) -> float:
-        """Book the caller's turn; grant it now if it is now. Return the seconds to wait."""
+    def _book(self, max_wait: float | None) -> tuple[float, float]:
+        """Book the caller's turn; grant it now if it is now.
+
+        Returns the seconds to wait (0.0 if granted) and the grant time (nan if waiting).
+        """
         with self._lock:
             now = self._clock()
             turn = max(now, self._paused_until)
@@ -167,23 +191,23 @@ class RateLimiter:
                 )
             for log, _ in self._bookings:
                 log.append(turn)
-            return self._grant_at(now) if wait <= 0 else wait
+            return self._grant_at(now) if wait <= 0 else (wait, _NOT_YET)
 
-    def _try_grant(self) -> float:
+    def _try_grant(self) -> tuple[float, float]:
         with self._lock:
             return self._grant_at(self._clock())
 
-    def _grant_at(self, now: float) -> float:
-        """Grant at ``now`` if every window has room (return 0.0), else the seconds to wait."""
+    def _grant_at(self, now: float) -> tuple[float, float]:
+        """Grant at ``now`` if every window has room: ``(0.0, now)``; else ``(wait, nan)``."""
         ready = self._paused_until
         for (log, limit), spacing in zip(self._grants, self._spacings, strict=True):
             if len(log) == limit.max_messages:
                 ready = max(ready, log[0] + spacing)
         if ready > now + _EDGE:
-            return ready - now
+            return ready - now, _NOT_YET
         for log, _ in self._grants:
             log.append(now)
-        return 0.0
+        return 0.0, now
 
     def __repr__(self) -> str:
         limits = ", ".join(f"{lim.max_messages}/{lim.every_seconds:g}s" for lim in self.limits)
