@@ -78,12 +78,13 @@ def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Call
     def build(fake: FakeServer, api_key: str | None = None, **kwargs: Any) -> Acme:
         kwargs.setdefault("sleep", sleeps)
         kwargs.setdefault("clock", sleeps.clock)
+        kwargs.setdefault("base_url", fake.url)
         args = () if api_key is None else (api_key,)
         if request.param == "async":
             client_class = AsyncKeyed if api_key is not None else AsyncAcme
-            client: Any = SyncFacade(*args, client_class=client_class, base_url=fake.url, **kwargs)
+            client: Any = SyncFacade(*args, client_class=client_class, **kwargs)
         else:
-            client = (Keyed if api_key is not None else Acme)(*args, base_url=fake.url, **kwargs)
+            client = (Keyed if api_key is not None else Acme)(*args, **kwargs)
         made.append(client)
         return client  # type: ignore[no-any-return]
 

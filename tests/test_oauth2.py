@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 import urllib3
 
 from apiclient import (
+    APIClient,
+    AsyncAPIClient,
     AuthError,
     OAuth2AuthorizationCode,
     OAuth2ClientCredentials,
@@ -271,28 +275,123 @@ def test_twenty_threads_share_one_refresh(
     assert oauth.store.token_requests == ["refresh_token"]
 
 
-def test_a_revoked_refresh_token_fails_every_waiter_with_auth_error(
-    oauth: AuthorizationServer, api_for: Clients, wall: WallClock
-) -> None:
-    auth = refreshable(oauth, api_for, wall)
-    api = api_for(auth, pool_maxsize=20)
-    oauth.revoke_refresh_tokens()
-    wall.now += 600
+class ArrivalBarrier:
+    """A wall clock whose first reading in each thread waits for every thread's first.
 
-    def call(_: int) -> str:
+    The token auth reads its clock to decide that the token has expired, so once the
+    barrier opens every caller has decided to refresh: without single-flight each would
+    send a token request, whatever the scheduling.
+    """
+
+    def __init__(self, wall: WallClock, parties: int) -> None:
+        self._wall = wall
+        self._barrier = threading.Barrier(parties)
+        self._local = threading.local()
+
+    def __call__(self) -> float:
+        if not getattr(self._local, "arrived", False):
+            self._local.arrived = True
+            self._barrier.wait(timeout=60)
+        return self._wall()
+
+
+def test_a_revoked_refresh_token_fails_every_waiter_with_the_leaders_error(
+    oauth: AuthorizationServer, wall: WallClock, ca_file: Path, tls_server: FakeServer
+) -> None:
+    token = tokens_for(oauth, Clients(_sync_client, tls_server, ca_file), wall)
+    oauth.revoke_refresh_tokens()
+    before = len(oauth.fake.requests_to("/token"))
+    wall.now += 600
+    auth = OAuth2RefreshToken(
+        oauth.token_url,
+        "app",
+        "app-s3cret",
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        expires_at=token["expires_at"],
+        clock=ArrivalBarrier(wall, parties=5),
+    )
+    api = _sync_client(tls_server, ca_certs=str(ca_file), auth=auth, pool_maxsize=5)
+
+    def call(_: int) -> object:
         try:
             api.get("/api/me")
         except AuthError as error:
-            return error.error or "auth-error"
+            return error.error
         return "ok"
 
-    before = len(oauth.fake.requests_to("/token"))
-    with ThreadPoolExecutor(20) as pool:
-        outcomes = list(pool.map(call, range(20)))
-    assert set(outcomes) <= {"invalid_grant", "auth-error"} and "invalid_grant" in outcomes
-    # Nobody hangs, nobody gets through; waves of waiters share each failed attempt.
-    assert 1 <= len(oauth.fake.requests_to("/token")) - before <= 20
+    with ThreadPoolExecutor(5) as pool:
+        outcomes = list(pool.map(call, range(5)))
+    assert outcomes == ["invalid_grant"] * 5  # the leader's code, for every waiter too
+    assert len(oauth.fake.requests_to("/token")) == before + 1  # one request for all five
     assert oauth.fake.requests_to("/api/me") == []
+
+
+def test_async_tasks_share_one_failed_refresh_and_its_error(
+    oauth: AuthorizationServer, wall: WallClock, ca_file: Path, tls_server: FakeServer
+) -> None:
+    token = tokens_for(oauth, Clients(_sync_client, tls_server, ca_file), wall)
+    oauth.revoke_refresh_tokens()
+    before = len(oauth.fake.requests_to("/token"))
+    wall.now += 600
+    auth = OAuth2RefreshToken(
+        oauth.token_url, "app", "app-s3cret", clock=wall,
+        access_token=token["access_token"], refresh_token=token["refresh_token"],
+        expires_at=token["expires_at"],
+    )  # fmt: skip
+
+    async def scenario() -> list[object]:
+        async with AsyncAPIClient(base_url=tls_server.url, ca_certs=str(ca_file), auth=auth) as api:
+            # All five start before the leader's token request can be answered.
+            results = await asyncio.gather(
+                *(api.get("/api/me") for _ in range(5)), return_exceptions=True
+            )
+        return [r.error if isinstance(r, AuthError) else r for r in results]
+
+    assert asyncio.run(scenario()) == ["invalid_grant"] * 5
+    assert len(oauth.fake.requests_to("/token")) == before + 1
+
+
+def _sync_client(server: FakeServer, **kwargs: Any) -> APIClient:
+    return APIClient(base_url=server.url, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",
+        b"null",
+        b'"a string"',
+        b'{"access_token": "t0k3n-abc", "token_type": "Bearer", "scope": 5}',
+        b'{"access_token": "t0k3n-abc", "token_type": "Bearer", "expires_in": 1e400}',
+        b'{"access_token": "t0k3n-abc", "token_type": "Bearer", "expires_in": -5}',
+        b'{"access_token": 5, "token_type": "Bearer"}',
+        b'{"access_token": "t0k3n-abc", "token_type": 7}',
+        b'{"error": 5}',
+    ],
+    ids=["list", "null", "string", "scope-int", "expires-inf", "expires-negative",
+         "token-int", "type-int", "error-int"],
+)
+def test_a_malformed_token_response_is_an_auth_error(
+    make_client: Callable[..., Any], server: FakeServer, body: bytes
+) -> None:
+    server.add("POST /token", Reply(body=body, headers={"Content-Type": "application/json"}))
+    server.add("/api/me", Reply(json="me"))
+    auth = OAuth2ClientCredentials(server.url + "token", "id", "s3cret-xyz", allow_http=True)
+    with pytest.raises(AuthError, match="malformed"):
+        make_client(server, auth=auth).get("/api/me")
+    assert server.requests_to("/api/me") == []
+
+
+def test_a_token_response_in_an_unknown_charset_is_an_auth_error(
+    make_client: Callable[..., Any], server: FakeServer
+) -> None:
+    body = b'{"access_token": "t0k3n-abc", "token_type": "Bearer"}'
+    content_type = {"Content-Type": "application/json; charset=x-nope"}
+    server.add("POST /token", Reply(body=body, headers=content_type))
+    server.add("/api/me", Reply(json="me"))
+    auth = OAuth2ClientCredentials(server.url + "token", "id", "s3cret-xyz", allow_http=True)
+    assert make_client(server, auth=auth).get("/api/me") == "me"  # read as UTF-8: no LookupError
 
 
 def test_no_secret_or_token_in_logs_errors_or_reprs(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apiclient import ConnectError, TLSError
+from apiclient import CertificateError, ConnectError, TLSError
 from apiclient.testing import FakeServer, Reply
 
 from .conftest import Acme
@@ -30,6 +30,16 @@ def test_an_untrusted_certificate_is_refused_by_default(
         make_client(tls_server, retries=0).get("/x")
     assert isinstance(caught.value, ConnectError)
     assert tls_server.requests == []
+
+
+def test_a_certificate_that_fails_verification_is_not_retried(
+    tls_server: FakeServer, make_client: MakeClient
+) -> None:
+    tls_server.add("/x", Reply(json="secure"))
+    with pytest.raises(CertificateError) as caught:
+        make_client(tls_server).get("/x")  # three retries allowed: none is used
+    assert isinstance(caught.value, TLSError) and caught.value.attempts == 1
+    assert tls_server.connections_opened == 1
 
 
 def test_the_ca_bundle_replaces_the_trust_store(
