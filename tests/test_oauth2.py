@@ -391,7 +391,9 @@ def test_a_token_response_in_an_unknown_charset_is_an_auth_error(
     server.add("POST /token", Reply(body=body, headers=content_type))
     server.add("/api/me", Reply(json="me"))
     auth = OAuth2ClientCredentials(server.url + "token", "id", "s3cret-xyz", allow_http=True)
-    assert make_client(server, auth=auth).get("/api/me") == "me"  # read as UTF-8: no LookupError
+    with pytest.raises(AuthError, match="charset"):  # not a LookupError
+        make_client(server, auth=auth).get("/api/me")
+    assert server.requests_to("/api/me") == []
 
 
 def test_no_secret_or_token_in_logs_errors_or_reprs(

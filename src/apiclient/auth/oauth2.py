@@ -25,7 +25,7 @@ from apiclient.auth.base import AuthBase, AuthFlow
 from apiclient.auth.basic import BasicAuth
 from apiclient.effects import Effect, Send, Wait
 from apiclient.errors import AuthError, TransportError
-from apiclient.models import Headers, Request, Response
+from apiclient.models import Headers, Request, Response, is_text_codec
 from apiclient.policies.timeouts import Timeouts
 
 #: Token endpoint calls get their own limits: they are small and should be quick.
@@ -153,6 +153,9 @@ def parse_token(response: Response, clock: Callable[[], float]) -> Token:
 
 def _token_object_text(response: Response) -> str:
     """The body, if it is a JSON object or not JSON at all (a form: oauthlib reads both)."""
+    charset = response.charset
+    if charset is not None and not is_text_codec(charset):
+        raise AuthError("malformed token response (a charset Python does not know)")
     text = response.text
     try:
         value = jsonlib.loads(text)
