@@ -295,22 +295,25 @@ class ArrivalBarrier:
         return self._wall()
 
 
+def revoked_and_expired(
+    oauth: AuthorizationServer, tls_server: FakeServer, ca_file: Path, wall: WallClock, clock: Any
+) -> OAuth2RefreshToken:
+    """A refresh token auth whose access token has expired and whose refresh token is revoked."""
+    token = tokens_for(oauth, Clients(_sync_client, tls_server, ca_file), wall)
+    oauth.revoke_refresh_tokens()
+    wall.now += 600
+    return OAuth2RefreshToken(
+        oauth.token_url, "app", "app-s3cret", clock=clock,
+        access_token=token["access_token"], refresh_token=token["refresh_token"],
+        expires_at=token["expires_at"],
+    )  # fmt: skip
+
+
 def test_a_revoked_refresh_token_fails_every_waiter_with_the_leaders_error(
     oauth: AuthorizationServer, wall: WallClock, ca_file: Path, tls_server: FakeServer
 ) -> None:
-    token = tokens_for(oauth, Clients(_sync_client, tls_server, ca_file), wall)
-    oauth.revoke_refresh_tokens()
+    auth = revoked_and_expired(oauth, tls_server, ca_file, wall, ArrivalBarrier(wall, 5))
     before = len(oauth.fake.requests_to("/token"))
-    wall.now += 600
-    auth = OAuth2RefreshToken(
-        oauth.token_url,
-        "app",
-        "app-s3cret",
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        expires_at=token["expires_at"],
-        clock=ArrivalBarrier(wall, parties=5),
-    )
     api = _sync_client(tls_server, ca_certs=str(ca_file), auth=auth, pool_maxsize=5)
 
     def call(_: int) -> object:
@@ -330,15 +333,8 @@ def test_a_revoked_refresh_token_fails_every_waiter_with_the_leaders_error(
 def test_async_tasks_share_one_failed_refresh_and_its_error(
     oauth: AuthorizationServer, wall: WallClock, ca_file: Path, tls_server: FakeServer
 ) -> None:
-    token = tokens_for(oauth, Clients(_sync_client, tls_server, ca_file), wall)
-    oauth.revoke_refresh_tokens()
+    auth = revoked_and_expired(oauth, tls_server, ca_file, wall, wall)
     before = len(oauth.fake.requests_to("/token"))
-    wall.now += 600
-    auth = OAuth2RefreshToken(
-        oauth.token_url, "app", "app-s3cret", clock=wall,
-        access_token=token["access_token"], refresh_token=token["refresh_token"],
-        expires_at=token["expires_at"],
-    )  # fmt: skip
 
     async def scenario() -> list[object]:
         async with AsyncAPIClient(base_url=tls_server.url, ca_certs=str(ca_file), auth=auth) as api:

@@ -150,30 +150,28 @@ def check_framing(response: Any) -> None:
         raise MalformedResponse("the response's Content-Length is not one non-negative number")
 
 
-class GuardedHTTPConnection(HTTPConnection):
+class _Guarding:
+    """What a guarded connection adds to urllib3's (a mixin for both schemes)."""
+
+    sock: Any
+    timeout: Any
+
+    def send(self, data: Any) -> None:
+        """Send, narrowed to the deadline."""
+        narrow_send(self.sock, self.timeout)
+        super().send(data)  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        """Read the response head with the socket guarded."""
+        return guarded_response(self, super().getresponse)  # type: ignore[misc]
+
+
+class GuardedHTTPConnection(_Guarding, HTTPConnection):
     """urllib3's HTTP connection, guarded by the exchange's deadline."""
 
-    def send(self, data: Any) -> None:
-        """Send, narrowed to the deadline."""
-        narrow_send(self.sock, self.timeout)
-        super().send(data)
 
-    def getresponse(self) -> Any:
-        """Read the response head with the socket guarded."""
-        return guarded_response(self, super().getresponse)
-
-
-class GuardedHTTPSConnection(HTTPSConnection):
+class GuardedHTTPSConnection(_Guarding, HTTPSConnection):
     """urllib3's HTTPS connection, guarded by the exchange's deadline."""
-
-    def send(self, data: Any) -> None:
-        """Send, narrowed to the deadline."""
-        narrow_send(self.sock, self.timeout)
-        super().send(data)
-
-    def getresponse(self) -> Any:
-        """Read the response head with the socket guarded."""
-        return guarded_response(self, super().getresponse)
 
 
 class GuardedHTTPPool(HTTPConnectionPool):
