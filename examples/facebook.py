@@ -97,7 +97,7 @@ class GraphAPI(APIClient):
         nodes: dict[str, Any] = self.get("/", params=params)
         return nodes
 
-    def connection(self, object_id: str, name: str, **params: Any) -> Paginated:
+    def connection(self, object_id: str, name: str, **params: Any) -> Paginated[dict[str, Any]]:
         """Every item of a connection (``/me/friends``, ``/{page}/posts``), page after page."""
         return self.paginate(f"/{object_id}/{name}", params=params)
 

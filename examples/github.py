@@ -52,12 +52,12 @@ class GitHubAPI(APIClient):
         profile: dict[str, Any] = self.get(f"/users/{path_segment(login)}")
         return profile
 
-    def repos(self, login: str, per_page: int = 100) -> Paginated:
+    def repos(self, login: str, per_page: int = 100) -> Paginated[dict[str, Any]]:
         """Every public repository of ``login``, ``per_page`` per request (100 at most)."""
         path = f"/users/{path_segment(login)}/repos"
         return self.paginate(path, params={"per_page": per_page})
 
-    def issues(self, owner: str, repo: str, state: str = "open") -> Paginated:
+    def issues(self, owner: str, repo: str, state: str = "open") -> Paginated[dict[str, Any]]:
         """Every issue of ``owner/repo`` in ``state`` (``open``, ``closed`` or ``all``)."""
         path = f"/repos/{path_segment(owner)}/{path_segment(repo)}/issues"
         return self.paginate(path, params={"state": state, "per_page": 100})

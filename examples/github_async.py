@@ -37,12 +37,12 @@ class AsyncGitHubAPI(AsyncAPIClient):
         profile: dict[str, Any] = await self.get(f"/users/{path_segment(login)}")
         return profile
 
-    def repos(self, login: str, per_page: int = 100) -> AsyncPaginated:
+    def repos(self, login: str, per_page: int = 100) -> AsyncPaginated[dict[str, Any]]:
         """Every public repository of ``login``: ``async for repo in api.repos(login)``."""
         path = f"/users/{path_segment(login)}/repos"
         return self.paginate(path, params={"per_page": per_page})
 
-    def issues(self, owner: str, repo: str, state: str = "open") -> AsyncPaginated:
+    def issues(self, owner: str, repo: str, state: str = "open") -> AsyncPaginated[dict[str, Any]]:
         """Every issue of ``owner/repo`` in ``state`` (``open``, ``closed`` or ``all``)."""
         path = f"/repos/{path_segment(owner)}/{path_segment(repo)}/issues"
         return self.paginate(path, params={"state": state, "per_page": 100})

@@ -1,82 +1,63 @@
-"""What the sync and the async client share: configuration, the seed's hooks, and requests.
+"""What the sync and the async client share: configuration, the seed's hooks, and calls.
 
 Everything here decides and builds; nothing here does I/O. ``APIClient`` (sync) and
-``AsyncAPIClient`` add only the calls that run the request loop with their transport.
+``AsyncAPIClient`` add only the driver that runs a call's flow with their transport.
 The seed's two hooks keep their meaning and sit on the real path of every call:
 ``_compose_url(path, params=None)`` builds the full URL, and ``_handle_response(response)``
 turns the final response into the return value. Before ``_handle_response`` runs, an error
 status (4xx/5xx) is raised as a typed ``HTTPStatusError`` by ``_raise_for_status``, a third
-hook for APIs that report errors their own way.
+hook for APIs that report errors their own way (``ERRORS`` and ``error_code`` declare most).
+With ``model=``, the body is made into that type by the client's ``Decoder``.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
-import json as jsonlib
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
-from enum import Enum
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar, TypeVar
 
 from apiclient._version import __version__
 from apiclient.auth.base import Auth, secrets_of
 from apiclient.auth.keys import APIKey
 from apiclient.cache import ETagCache
+from apiclient.calls import NO_OPTIONS, UNSET, CallOptions, _Unset, encode_body
+from apiclient.decoders import Decoder, default_decoder, describe_path
+from apiclient.decoders.validation import Mismatch
 from apiclient.defaults import (
+    ERROR_SNIPPET_CHARS,
     IDEMPOTENCY_HEADER,
     MAX_BODY_BYTES,
     MAX_REDIRECTS,
     MAX_RETRIES,
     POOL_MAXSIZE,
-    SAFE_HEADERS,
     SAFE_QUERY_PARAMS,
 )
 from apiclient.effects import Effect, SupportsAcquire
-from apiclient.errors import APIError, DecodeError, PaginationError, error_class_for
-from apiclient.flow import CallSettings, Exchange, exchange, redact_request
-from apiclient.models import Headers, Request, Response
-from apiclient.multipart import FileSpec, MultipartBody
-from apiclient.policies.decoding import decode_body
+from apiclient.errors import APIError, HTTPStatusError, ValidationError, http_error_for
+from apiclient.flow import CallSettings, Exchange, exchange
+from apiclient.models import Headers, Request, Response, Result
+from apiclient.policies import error_bodies
+from apiclient.policies.decoding import decode_body, is_json_type
 from apiclient.policies.pagination import LinkHeader, Paginator
-from apiclient.policies.ratelimit_headers import retry_after_seconds
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike, Timeouts
-from apiclient.policies.urls import BaseURL, Params, add_query, encode_params, origin_of
+from apiclient.policies.urls import BaseURL, Params, add_query, encode_params
 from apiclient.policies.validation import check_headers, check_method, check_url_text
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
 from apiclient.ratelimit.base import Limiter
-from apiclient.redaction import redact_url, secret_spellings
+from apiclient.redaction import redact_url, redacted_request, secret_spellings
 
 RequestHook = Callable[[Request], object]
 ResponseHook = Callable[[Request, Response], object]
-
-
-class _Unset(Enum):
-    UNSET = 0
-
-
-UNSET = _Unset.UNSET
-
-
-class RequestOptions(TypedDict, total=False):
-    """Keyword arguments every verb accepts (see ``APIClient.request``)."""
-
-    params: Params | None
-    json: Any
-    data: Mapping[str, Any] | bytes | str | None
-    files: Mapping[str, FileSpec] | None
-    headers: Mapping[str, str] | None
-    timeout: TimeoutLike | _Unset
-    retries: RetryPolicy | int | _Unset
-    max_body_bytes: int | None
-    idempotency_key: str | None
-    raw: bool
+_Client = TypeVar("_Client", bound="ClientCore")
 
 
 class ClientCore:
-    """Configuration and request building shared by ``APIClient`` and ``AsyncAPIClient``.
+    """Configuration and calls shared by ``APIClient`` and ``AsyncAPIClient``.
 
     Args:
         rate_limit_lock: any object with ``acquire()`` (e.g. ``RateLimiter``), acquired before
@@ -85,8 +66,10 @@ class ClientCore:
         base_url: overrides the class's ``BASE_URL`` (e.g. to point at a local fake).
         auth: an auth object (``APIKey``, ``BasicAuth``, ``BearerToken``...).
         timeout: a ``Timeouts``, a number of seconds (connect and read) or a pair;
-            ``None`` disables every limit. Default: ``Timeouts()`` (10 s, 30 s, 120 s total).
-        retries: a ``RetryPolicy`` or a number of retries (default 3; 0 disables).
+            ``None`` disables every limit. Default: the class's ``TIMEOUT`` (10 s, 30 s,
+            120 s total).
+        retries: a ``RetryPolicy`` or a number of retries (default: the class's ``RETRIES``,
+            3; 0 disables).
         max_redirects: redirects followed per call (default 10; 0 disables following).
         headers: headers added to every request.
         transport: what performs the exchanges (default ``Urllib3Transport``).
@@ -106,6 +89,8 @@ class ClientCore:
             ``request.headers``), ``on_response(request, response)`` after. For metrics,
             tracing and custom headers; use ``redact_url`` where they print URLs.
         user_agent: the ``User-Agent`` header.
+        decoder: builds ``model=`` values (default: the class's ``DECODER``, or an
+            ``AutoDecoder``: pydantic, msgspec or apiclient's own validator by model).
         clock, sleep: monotonic clock and sleep function, injectable for tests.
     """
 
@@ -116,6 +101,14 @@ class ClientCore:
     LOG_SAFE_PARAMS: ClassVar[frozenset[str]] = frozenset()
     #: How ``paginate`` finds items and next pages when no ``paginator=`` is given.
     PAGINATOR: ClassVar[Paginator] = LinkHeader()
+    #: The retry policy (or number of retries) when ``retries=`` is not given.
+    RETRIES: ClassVar[RetryPolicy | int] = MAX_RETRIES
+    #: The time limits when ``timeout=`` is not given.
+    TIMEOUT: ClassVar[TimeoutLike] = Timeouts()
+    #: The API's error codes (as ``error_code`` reads them) and statuses, to error classes.
+    ERRORS: ClassVar[Mapping[str | int, type[HTTPStatusError]]] = {}
+    #: How ``model=`` values are built (None: an ``AutoDecoder``).
+    DECODER: ClassVar[Decoder | None] = None
     #: Accept ``NaN`` / ``Infinity`` in JSON bodies (Python's json does, the JSON RFC does not).
     ALLOW_JSON_NAN: ClassVar[bool] = False
 
@@ -126,8 +119,8 @@ class ClientCore:
         *,
         base_url: str | None = None,
         auth: Auth | None = None,
-        timeout: TimeoutLike = Timeouts(),  # noqa: B008  # immutable value
-        retries: RetryPolicy | int = MAX_RETRIES,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
         max_redirects: int = MAX_REDIRECTS,
         headers: Mapping[str, str] | None = None,
         transport: Any = None,
@@ -141,6 +134,7 @@ class ClientCore:
         on_request: RequestHook | Iterable[RequestHook] = (),
         on_response: ResponseHook | Iterable[ResponseHook] = (),
         user_agent: str | None = None,
+        decoder: Decoder | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Any = None,
     ) -> None:
@@ -157,13 +151,14 @@ class ClientCore:
         check_headers(self.headers.items())
         self._sleep = sleep if sleep is not None else self._default_sleep()
         self.cache = cache
+        self.decoder: Decoder = decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
         limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
         self.throttle = AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
         self._settings = CallSettings(
-            retry=RetryPolicy.coerce(retries),
+            retry=RetryPolicy.coerce(self.RETRIES if retries is UNSET else retries),
             redirect=RedirectPolicy(max_redirects),
-            timeout=Timeouts.coerce(timeout),
+            timeout=Timeouts.coerce(self.TIMEOUT if timeout is UNSET else timeout),
             max_body_bytes=max_body_bytes,
             clock=clock,
             auth=auth,
@@ -175,6 +170,8 @@ class ClientCore:
             on_request=_hooks(on_request),
             on_response=_hooks(on_response),
         )
+        #: Whether ``close()`` closes the transport (a ``with_options`` client shares it).
+        self._owns_transport = True
         if transport is None:
             transport = self._default_transport(pool_maxsize, verify, ca_certs)
         self.transport = transport
@@ -218,13 +215,45 @@ class ClientCore:
     def max_body_bytes(self, value: int) -> None:
         self._settings = replace(self._settings, max_body_bytes=value)
 
+    def with_options(
+        self: _Client,
+        *,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+        headers: Mapping[str, str] | None = None,
+        max_redirects: int | None = None,
+        max_body_bytes: int | None = None,
+    ) -> _Client:
+        """A client like this one with other defaults, sharing its connections.
+
+        The derived client shares the transport (its pool), the rate limiter, the auth
+        object, the adaptive throttle and the cache; ``headers`` are added to this
+        client's. Closing it leaves the shared connections open (close the original).
+        ``api.with_options(timeout=5).get(path)``.
+        """
+        derived = copy.copy(self)
+        derived.headers = self.headers.copy()
+        if headers:
+            check_headers(headers.items())
+            derived.headers.update(headers)
+        if timeout is not UNSET:
+            derived.timeout = timeout
+        if retries is not UNSET:
+            derived.retries = retries
+        if max_redirects is not None:
+            derived.max_redirects = max_redirects
+        if max_body_bytes is not None:
+            derived.max_body_bytes = max_body_bytes
+        derived._owns_transport = False
+        return derived
+
     def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
         raise NotImplementedError
 
     def _default_sleep(self) -> Any:
         raise NotImplementedError
 
-    # -- the seed's hooks -----------------------------------------------------------------
+    # -- the seed's hooks, and the error hooks ----------------------------------------------
 
     def _compose_url(self, path: str, params: Params | None = None) -> str:
         """Seed hook: the absolute URL for ``path`` under ``BASE_URL``, with ``params``."""
@@ -240,120 +269,147 @@ class ClientCore:
         return decode_body(response, self.encoding, allow_nan=self.ALLOW_JSON_NAN)
 
     def _raise_for_status(self, response: Response, request: Request) -> None:
-        """Raise the typed ``HTTPStatusError`` for a 4xx/5xx response; do nothing otherwise."""
+        """Raise the typed ``HTTPStatusError`` for a 4xx/5xx response; do nothing otherwise.
+
+        The class comes from ``ERRORS`` (the API's error code, as ``error_code`` reads it
+        from the body, then the status), else from the status (``NotFound``...).
+        """
         if response.status < 400:
             return
+        body = self._error_body(response)
+        response.url = redact_url(response.url, self._safe_params)  # the error keeps it
+        code = self.error_code(response, body)
+        errors, safe = self.ERRORS, self._safe_params
+        raise http_error_for(response, body, errors=errors, code=code, safe_params=safe)
+
+    def error_code(self, response: Response, body: Any) -> str | None:
+        """The API's own error code in an error response (for ``ERRORS``), or None.
+
+        The default reads the common shapes: ``{"code": ...}``, ``{"error": {"code" or
+        "type": ...}}``, ``{"errors": [{"code" or "type" or "extensions.code": ...}]}``,
+        ``{"error": "invalid_grant"}``. Override it for an API that says it otherwise.
+        """
+        return error_bodies.error_code(body)
+
+    def _error_body(self, response: Response) -> Any:
+        """The decoded body of an error response (its text if it does not decode)."""
         try:
-            body = decode_body(response, self.encoding, allow_nan=self.ALLOW_JSON_NAN)
-        except DecodeError:
-            body = response.text
-        redacted = redact_request(request, self._safe_params)
-        response.url = redacted.url  # the error may be logged or pickled: no secrets in it
-        raise error_class_for(response.status)(
-            response,
-            request=redacted,
-            body=body,
-            attempts=response.attempts,
-            retry_after=retry_after_seconds(response.headers, self.retries.wall_clock),
-        )
+            return decode_body(response, self.encoding, allow_nan=self.ALLOW_JSON_NAN)
+        except APIError:
+            return response.text
 
-    # -- building requests -----------------------------------------------------------------
-
-    @staticmethod
-    def _call_params(params: Params | None, more_params: Mapping[str, Any]) -> Params:
-        """``call(path, params, **more)``: both spellings of the seed's parameters, merged."""
-        if params is not None and more_params:
-            merged = dict(params.items() if isinstance(params, Mapping) else params)
-            return {**merged, **more_params}
-        return params if params is not None else more_params
-
-    def _build_request(
-        self,
-        method: str,
-        url: str,
-        json: Any,
-        data: Mapping[str, Any] | bytes | str | None,
-        headers: Mapping[str, str] | None,
-        idempotency_key: str | None,
-        files: Mapping[str, FileSpec] | None = None,
-    ) -> Request:
-        method = check_method(method)
-        check_url_text(url)
-        request_headers = self.headers.copy()
-        body: bytes | MultipartBody | None = None
-        if json is not None and (data is not None or files is not None):
-            raise TypeError("give json= or data=/files=, not both: one body per request")
-        if files is not None:
-            if data is not None and not isinstance(data, Mapping):
-                raise TypeError("with files=, data= must be a mapping of form fields")
-            body = MultipartBody(data, files)
-            request_headers["Content-Type"] = body.content_type
-            request_headers["Content-Length"] = str(len(body))
-        elif json is not None:
-            body = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
-            request_headers["Content-Type"] = "application/json"
-        elif isinstance(data, (bytes, str)):
-            body = data.encode(self.encoding) if isinstance(data, str) else data
-        elif data is not None:
-            body = encode_params(data).encode("ascii")
-            request_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if headers:
-            check_headers(headers.items())
-            request_headers.update(headers)
-        if idempotency_key is not None:
-            request_headers[IDEMPOTENCY_HEADER] = idempotency_key
-        elif (
-            self.idempotency_keys
-            and method in ("POST", "PATCH")
-            and IDEMPOTENCY_HEADER not in request_headers
-        ):
-            import uuid  # only for clients that mint keys
-
-            request_headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
-        return Request(method, url, request_headers, body)
+    # -- calls ------------------------------------------------------------------------------
 
     def _call_flow(
-        self,
-        method: str,
-        path: str,
-        params: Params | None,
-        json: Any,
-        data: Mapping[str, Any] | bytes | str | None,
-        files: Mapping[str, FileSpec] | None,
-        headers: Mapping[str, str] | None,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
-        idempotency_key: str | None,
-        raw: bool,
+        self, method: str, path: str, call: CallOptions = NO_OPTIONS
     ) -> Generator[Effect, Any, Any]:
         """A whole call as one flow, for either driver: build, run the loop, finish.
 
         The request is built when the flow first runs: for the async client, when the call
         is awaited, as with any ``async def``.
         """
-        url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, idempotency_key, files)
-        response = yield from self._flow(request, timeout, retries, max_body_bytes)
-        if raw:
-            return response
-        return self._settle(response, request)
+        request = self._build_request(method, self._compose_url(path, call.params), call)
+        response = yield from self._flow(request, call)
+        return self._finish(response, request, call)
 
-    def _settle(self, response: Response, request: Request) -> Any:
-        """Raise an error status, else make the call's value (the two hooks, in order).
+    def _build_request(self, method: str, url: str, call: CallOptions = NO_OPTIONS) -> Request:
+        method = check_method(method)
+        check_url_text(url)
+        headers = self.headers.copy()
+        body = None
+        if call.json is not None or call.data is not None or call.files is not None:
+            body, described = encode_body(call.json, call.data, call.files, self.encoding)
+            headers.update(described)
+        if call.headers:
+            check_headers(call.headers.items())
+            headers.update(call.headers)
+        if call.idempotency_key is not None:
+            headers[IDEMPOTENCY_HEADER] = call.idempotency_key
+        elif (
+            self.idempotency_keys
+            and method in ("POST", "PATCH")
+            and IDEMPOTENCY_HEADER not in headers
+        ):
+            import uuid  # only for clients that mint keys
+
+            headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
+        return Request(method, url, headers, body)
+
+    def _flow(self, request: Request, call: CallOptions = NO_OPTIONS) -> Exchange:
+        """One call's request loop, for either driver: with its settings, through the cache."""
+        settings = self._settings_for(call) if call.overrides_settings else self._settings
+        cache = self.cache
+        if cache is None:
+            return exchange(request, settings)
+        return _conditional(cache, request, settings)
+
+    def _settings_for(self, call: CallOptions, stream: bool = False) -> CallSettings:
+        """The client's call settings with this call's overrides applied."""
+        settings = self._settings
+        return replace(
+            settings,
+            timeout=settings.timeout if call.timeout is UNSET else Timeouts.coerce(call.timeout),
+            retry=settings.retry if call.retries is UNSET else RetryPolicy.coerce(call.retries),
+            max_body_bytes=call.max_body_bytes or settings.max_body_bytes,
+            stream=stream,
+        )
+
+    def _finish(self, response: Response, request: Request, call: CallOptions) -> Any:
+        """The call's return value: the response (``raw``), the model, or the decoded body.
 
         Whoever raises (the hooks, or an override of them), the error leaves with the
         call's redacted request and attempt count, and without the client's secrets.
         """
+        if call.raw:
+            return response
         try:
             self._raise_for_status(response, request)
-            return self._handle_response(response)
+            model = call.model
+            value = self._handle_response(response) if model is None else self._decode(
+                response, model
+            )
         except APIError as error:
             self._annotate(error, request, response)
             raise
+        return Result(value, response) if call.with_response else value
+
+    def _decode(self, response: Response, model: Any) -> Any:
+        """The response's body made into ``model`` by the client's decoder."""
+        if model is Response:
+            return response
+        decoder = self.decoder
+        try:
+            if self._decodes_bytes(response, model):
+                return decoder.decode(response.data, model)
+            return decoder.convert(self._handle_response(response), model)
+        except ValueError as exc:
+            raise self._validation_error(response, model, exc) from None
+
+    def _decodes_bytes(self, response: Response, model: Any) -> bool:
+        """Whether the decoder reads the body's bytes itself (faster: msgspec, pydantic).
+
+        Only for a UTF-8 JSON body, with the default ``_handle_response``, and when the
+        decoder prefers bytes for ``model`` (apiclient's validator works on parsed values).
+        """
+        if not response.data or type(self)._handle_response is not ClientCore._handle_response:
+            return False
+        prefers = getattr(self.decoder, "prefers_bytes", None)
+        if prefers is not None and not prefers(model):
+            return False
+        charset = response.charset
+        utf8 = charset is None or charset.lower().replace("-", "") == "utf8"
+        return utf8 and is_json_type(response.content_type)
+
+    def _validation_error(self, response: Response, model: Any, exc: ValueError) -> APIError:
+        path = describe_path(exc.path) if isinstance(exc, Mismatch) else "$"
+        reason = exc.reason if isinstance(exc, Mismatch) else str(exc)
+        snippet = response.data[:ERROR_SNIPPET_CHARS].decode("utf-8", errors="replace")
+        return ValidationError(
+            model, path, reason[:200], status=response.status, snippet=snippet
+        )
 
     def _check_status(self, response: Response, request: Request) -> None:
-        """``_raise_for_status``, its error annotated as in ``_settle`` (for streams)."""
+        """``_raise_for_status``, its error annotated as in ``_finish`` (for streams)."""
         try:
             self._raise_for_status(response, request)
         except APIError as error:
@@ -362,86 +418,32 @@ class ClientCore:
 
     def _annotate(self, error: APIError, request: Request, response: Response) -> None:
         if error.request is None:
-            error.request = redact_request(request, self._safe_params)
+            error.request = redacted_request(request, self._safe_params)
         if not error.attempts:
             error.attempts = response.attempts
         error._scrub(secret_spellings(secrets_of(self.auth)))
 
+    def _page_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``paginate``'s keyword arguments, as ``Paginated`` takes them."""
+        unknown = set(options) - _PAGE_OPTIONS
+        if unknown:
+            raise TypeError(f"paginate() got unexpected keyword arguments {sorted(unknown)}")
+        return {
+            "paginator": options.get("paginator") or self.PAGINATOR,
+            "method": options.get("method", "GET"),
+            "json": options.get("json"),
+            "max_pages": options.get("max_pages"),
+            "max_items": options.get("max_items"),
+            "follow_other_origins": options.get("follow_other_origins", False),
+            "options": {k: options[k] for k in ("headers", "timeout", "retries") if k in options},
+        }
+
     def _stream_start(
-        self,
-        method: str,
-        path: str,
-        params: Params | None,
-        json: Any,
-        data: Mapping[str, Any] | bytes | str | None,
-        headers: Mapping[str, str] | None,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
+        self, method: str, path: str, call: CallOptions
     ) -> tuple[Request, Exchange]:
         """A streamed call's request and its loop, which leaves the final body unread."""
-        url = self._compose_url(path, params)
-        request = self._build_request(method, url, json, data, headers, None)
-        settings = self._settings_for(timeout, retries, max_body_bytes, stream=True)
-        return request, exchange(request, settings)
-
-    def _page_flow(
-        self, url: str, other_origins: bool, options: Mapping[str, Any]
-    ) -> Generator[Effect, Any, tuple[Any, Response]]:
-        """One page of ``paginate``: its decoded body and response (an error status raised)."""
-        request = self._page_request(url, other_origins, options["headers"])
-        response = yield from self._flow(request, options["timeout"], options["retries"], None)
-        return self._settle(response, request), response
-
-    def _flow(
-        self,
-        request: Request,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
-    ) -> Exchange:
-        """One call's request loop, for either driver: with its settings, through the cache."""
-        settings = self._settings
-        if timeout is not UNSET or retries is not UNSET or max_body_bytes is not None:
-            settings = self._settings_for(timeout, retries, max_body_bytes)
-        cache = self.cache
-        if cache is None:
-            return exchange(request, settings)
-        return _conditional(cache, request, settings)
-
-    def _settings_for(
-        self,
-        timeout: TimeoutLike | _Unset,
-        retries: RetryPolicy | int | _Unset,
-        max_body_bytes: int | None,
-        stream: bool = False,
-    ) -> CallSettings:
-        """The client's call settings with this call's overrides applied."""
-        settings = self._settings
-        return replace(
-            settings,
-            timeout=settings.timeout if timeout is UNSET else Timeouts.coerce(timeout),
-            retry=settings.retry if retries is UNSET else RetryPolicy.coerce(retries),
-            max_body_bytes=max_body_bytes or settings.max_body_bytes,
-            stream=stream,
-        )
-
-    def _page_request(
-        self, url: str, other_origins: bool, headers: Mapping[str, str] | None
-    ) -> Request:
-        """GET one page's absolute URL; credentials go only to this client's origin."""
-        if not url.lower().startswith(("http://", "https://")):
-            raise PaginationError("a next-page link must be an http(s) URL")
-        request = self._build_request("GET", url, None, None, headers, None)
-        if origin_of(url) == self._base.origin:
-            return request
-        if not other_origins:
-            raise PaginationError(
-                "a next-page link leads to another origin; "
-                "pass follow_other_origins=True to fetch it without credentials"
-            )
-        safe = Headers((k, v) for k, v in request.headers.items() if k.lower() in SAFE_HEADERS)
-        return Request("GET", url, safe, None)
+        request = self._build_request(method, self._compose_url(path, call.params), call)
+        return request, exchange(request, self._settings_for(call, stream=True))
 
     def __repr__(self) -> str:
         auth = f" auth={self.auth!r}" if self.auth is not None else ""
@@ -469,6 +471,20 @@ class SharedSecretClient(ClientCore):
         """The shared secret (never shown by ``repr`` or logs)."""
         assert isinstance(self.auth, APIKey)
         return self.auth.key
+
+
+_PAGE_OPTIONS = frozenset(
+    {"paginator", "method", "json", "max_pages", "max_items", "follow_other_origins",
+     "headers", "timeout", "retries"}
+)  # fmt: skip
+
+
+def call_params(params: Params | None, more_params: Mapping[str, Any]) -> Params:
+    """``call(path, params, **more)``: both spellings of the seed's parameters, merged."""
+    if params is not None and more_params:
+        merged = dict(params.items() if isinstance(params, Mapping) else params)
+        return {**merged, **more_params}
+    return params if params is not None else more_params
 
 
 def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> Exchange:

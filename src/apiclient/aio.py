@@ -1,41 +1,51 @@
 """``AsyncAPIClient``: the same framework for asyncio, on the same transport-free core.
 
-Every call runs the very same request loop as ``APIClient`` (``flow.exchange``), driven by
-``driver.run_async`` over ``AiohttpTransport``; redirects, credential dropping, retries,
-``Retry-After``, deadlines, errors, header checks, logging and redaction therefore behave
-identically. The seed's hooks (``_compose_url``, ``_handle_response``) stay sync methods.
-Use it as ``async with MyClient() as api:`` (or ``await api.aclose()``) so its connections
-close in the event loop that opened them.
+Every call runs the very same flow as ``APIClient`` (``ClientCore._call_flow`` and
+``flow.exchange``), driven by ``driver.run_async`` over ``AiohttpTransport``; redirects,
+credential dropping, retries, ``Retry-After``, deadlines, errors, header checks, models,
+logging and redaction therefore behave identically. The seed's hooks (``_compose_url``,
+``_handle_response``) stay sync methods. Use it as ``async with MyClient() as api:`` (or
+``await api.aclose()``) so its connections close in the event loop that opened them.
+The overloads are ``APIClient``'s, each result a coroutine.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 from apiclient import driver
-from apiclient._core import UNSET, ClientCore, RequestOptions, SharedSecretClient, _Unset
+from apiclient._core import ClientCore, SharedSecretClient, call_params
+from apiclient.calls import (
+    NO_OPTIONS,
+    UNSET,
+    CallOptions,
+    FormData,
+    PageOptions,
+    RequestOptions,
+    _Unset,
+)
+from apiclient.client import _model_in
+from apiclient.effects import Effect
 from apiclient.flow import Exchange
-from apiclient.models import Request, Response
-from apiclient.multipart import FileSpec
+from apiclient.models import Request, Response, Result
 from apiclient.pagination import AsyncPaginated
-from apiclient.policies.pagination import Paginator
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
 
 if TYPE_CHECKING:
-    from typing import Unpack
-
     from apiclient.transports.base import AsyncTransport
 
 
 _AsyncClient = TypeVar("_AsyncClient", bound="AsyncAPIClient")
+T = TypeVar("T")
+V = TypeVar("V")
 #: The seed's hooks (and the status hook): called without ``await``, so never coroutines.
-_SYNC_HOOKS = ("_compose_url", "_handle_response", "_raise_for_status")
+_SYNC_HOOKS = ("_compose_url", "_handle_response", "_raise_for_status", "error_code")
 
 
 class AsyncAPIClient(ClientCore):
@@ -67,66 +77,280 @@ class AsyncAPIClient(ClientCore):
 
         return asyncio.sleep
 
+    def _run(self, flow: Generator[Effect, Any, V]) -> Coroutine[Any, Any, V]:
+        """The coroutine that drives a flow to its value with this client's transport."""
+        return driver.run_async(flow, self.transport, self._sleep)
+
+    # -- the seed's API -------------------------------------------------------------------
+
+    @overload
+    def call(
+        self, path: str, params: Params | None = None, *, model: type[T]
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def call(
+        self, path: str, params: Params | None = None, **more_params: Any
+    ) -> Coroutine[Any, Any, Any]: ...
     def call(
         self, path: str, params: Params | None = None, **more_params: Any
     ) -> Coroutine[Any, Any, Any]:
-        """GET ``path`` with query parameters and return the decoded body (the seed's call).
-
-        Like the verbs, it returns ``request``'s coroutine rather than wrapping it in one
-        more: every frame between a task and the socket costs on each resumption.
-        """
-        return self.request("GET", path, params=self._call_params(params, more_params))
+        """GET ``path`` with query parameters and return the decoded body (the seed's call)."""
+        model = _model_in(more_params)
+        call = CallOptions(params=call_params(params, more_params), model=model)
+        return self._run(self._call_flow("GET", path, call))
 
     async def _request(self, method: str, path: str, params: Params | None = None) -> Any:
         """The seed's internal entry point, kept for subclasses that call it."""
         return await self.request(method, path, params=params)
 
+    # -- verbs ----------------------------------------------------------------------------
+
+    @overload
     def request(
         self,
         method: str,
         path: str,
         *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | bytes | str | None = None,
-        files: Mapping[str, FileSpec] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-        max_body_bytes: int | None = None,
-        idempotency_key: str | None = None,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def request(
+        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: None = None,
         raw: bool = False,
-    ) -> Coroutine[Any, Any, Any]:
-        """Send ``method path``; see ``APIClient.request``. Await the coroutine it returns."""
-        flow = self._call_flow(
-            method, path, params, json, data, files, headers,
-            timeout, retries, max_body_bytes, idempotency_key, raw,
-        )  # fmt: skip
-        return driver.run_async(flow, self.transport, self._sleep)
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def request(self, method: str, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
+        """Send ``method path``; see ``APIClient.request``. Await the coroutine it returns.
 
-    def get(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
+        Like every verb, it returns the driver's coroutine rather than wrapping it in one
+        more: every frame between a task and the socket costs on each resumption.
+
+        ``params`` go in the query string; ``json`` sends a JSON body; ``data`` a form
+        (mapping) or raw bytes/str; ``files`` a ``multipart/form-data`` upload (with
+        ``data`` as its fields), streamed from disk (see ``apiclient.multipart``).
+        ``timeout``, ``retries`` and ``max_body_bytes`` override the client's for this call.
+        ``idempotency_key`` sets the ``Idempotency-Key`` header, making a POST retryable.
+        An error status raises; then ``model=Repo`` builds the body into that type (a
+        dataclass, TypedDict, ``list[Repo]``, a pydantic model, a msgspec Struct...),
+        ``with_response=True`` returns ``Result(value, response)``, ``raw=True`` the final
+        ``Response`` whatever its status; otherwise ``_handle_response`` makes the value.
+        """
+        call = CallOptions(**options) if options else NO_OPTIONS
+        return self._run(self._call_flow(method, path, call))
+
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def get(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def get(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
         """GET ``path``; see ``request`` for the options."""
-        return self.request("GET", path, **options)
+        call = CallOptions(**options) if options else NO_OPTIONS
+        return self._run(self._call_flow("GET", path, call))
 
-    def post(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
-        """POST ``path`` (not retried unless it has an idempotency key)."""
-        return self.request("POST", path, **options)
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def post(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def post(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
+        """POST ``path`` (retried after a 429, otherwise only with an idempotency key)."""
+        return self._run(self._call_flow("POST", path, CallOptions(**options)))
 
-    def put(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def put(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def put(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
         """PUT ``path``."""
-        return self.request("PUT", path, **options)
+        return self._run(self._call_flow("PUT", path, CallOptions(**options)))
 
-    def patch(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
-        """PATCH ``path`` (not retried unless it has an idempotency key)."""
-        return self.request("PATCH", path, **options)
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def patch(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def patch(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
+        """PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."""
+        return self._run(self._call_flow("PATCH", path, CallOptions(**options)))
 
-    def delete(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Result[T]]: ...
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, T]: ...
+    @overload
+    def delete(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, Any]: ...
+    def delete(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
         """DELETE ``path``."""
-        return self.request("DELETE", path, **options)
+        return self._run(self._call_flow("DELETE", path, CallOptions(**options)))
 
-    def head(self, path: str, **options: Unpack[RequestOptions]) -> Coroutine[Any, Any, Any]:
-        """HEAD ``path``; returns None unless ``raw=True``."""
-        return self.request("HEAD", path, **options)
+    @overload
+    def head(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def head(
+        self, path: str, *, raw: bool = False, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Any]: ...
+    def head(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
+        """HEAD ``path``; returns None unless ``raw=True`` (or ``with_response=True``)."""
+        return self._run(self._call_flow("HEAD", path, CallOptions(**options)))
 
     def stream(
         self,
@@ -135,7 +359,7 @@ class AsyncAPIClient(ClientCore):
         *,
         params: Params | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | bytes | str | None = None,
+        data: FormData | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike | _Unset = UNSET,
         retries: RetryPolicy | int | _Unset = UNSET,
@@ -147,11 +371,13 @@ class AsyncAPIClient(ClientCore):
         block ends), or ``download = await api.stream(...)`` and ``await download.aclose()``.
         See ``APIClient.stream``.
         """
-        start = partial(
-            self._stream_start,
-            method, path, params, json, data, headers, timeout, retries, max_body_bytes,
+        call = CallOptions(
+            params=params, json=json, data=data, headers=headers, timeout=timeout,
+            retries=retries, max_body_bytes=max_body_bytes,
         )  # fmt: skip
-        return AsyncStreamContext(self._open_stream(start))
+        return AsyncStreamContext(
+            self._open_stream(partial(self._stream_start, method, path, call))
+        )
 
     async def _open_stream(
         self, start: Callable[[], tuple[Request, Exchange]]
@@ -161,50 +387,46 @@ class AsyncAPIClient(ClientCore):
         Built when awaited, as the verbs' requests are: a bad argument raises there.
         """
         request, flow = start()
-        response = await driver.run_async(flow, self.transport, self._sleep)
+        response = await self._run(flow)
         if response.status >= 400:
             response.data = await AsyncStreamedResponse(response).read()
             response.stream = None
             self._check_status(response, request)
-        return AsyncStreamedResponse(response)
+        return AsyncStreamedResponse(response, self.decoder)
 
+    @overload
     def paginate(
         self,
         path: str,
         params: Params | None = None,
         *,
-        paginator: Paginator | None = None,
-        max_pages: int | None = None,
-        max_items: int | None = None,
-        follow_other_origins: bool = False,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-    ) -> AsyncPaginated:
+        model: type[T],
+        **options: Unpack[PageOptions],
+    ) -> AsyncPaginated[T]: ...
+    @overload
+    def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        model: None = None,
+        **options: Unpack[PageOptions],
+    ) -> AsyncPaginated[Any]: ...
+    def paginate(
+        self, path: str, params: Params | None = None, *, model: Any = None, **options: Any
+    ) -> AsyncPaginated[Any]:
         """``async for item in api.paginate(path)``; see ``APIClient.paginate``."""
-        return AsyncPaginated(
-            self,
-            path,
-            params,
-            paginator or self.PAGINATOR,
-            max_pages=max_pages,
-            max_items=max_items,
-            follow_other_origins=follow_other_origins,
-            options={"headers": headers, "timeout": timeout, "retries": retries},
-        )
-
-    def _fetch_page(
-        self, url: str, other_origins: bool, options: Mapping[str, Any]
-    ) -> Coroutine[Any, Any, tuple[Any, Response]]:
-        flow = self._page_flow(url, other_origins, options)
-        return driver.run_async(flow, self.transport, self._sleep)
+        return AsyncPaginated(self, path, params, model=model, **self._page_options(options))
 
     async def aclose(self) -> None:
         """Close the connections, in the event loop that opened them.
 
         That includes what the rate limiter opened in this loop (a ``RedisRateLimiter``'s
         ``redis.asyncio`` pool), which cannot outlive the loop; used again, it reconnects.
+        A ``with_options`` client leaves the shared connections open.
         """
+        if not self._owns_transport:
+            return
         await self.transport.aclose()
         close_limiter = getattr(self.rate_limit_lock, "aclose", None)
         if close_limiter is not None:

@@ -1,34 +1,43 @@
 """``APIClient``: subclass it, set ``BASE_URL``, add methods. The seed's API, on the core.
 
-Configuration, the seed's hooks and request building live in ``ClientCore`` (shared with
-``AsyncAPIClient``); this module adds the sync calls, each of which runs the request loop
-through ``driver.run`` and the urllib3 transport.
+Configuration, the seed's hooks and the calls live in ``ClientCore`` (shared with
+``AsyncAPIClient``); this module adds the sync surface, every call of which runs its flow
+through ``driver.run`` and the urllib3 transport. The overloads are the types: ``model=T``
+returns ``T``, ``raw=True`` the ``Response``, ``with_response=True`` a ``Result``, and the
+default the decoded body (``Any``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 from apiclient import driver
-from apiclient._core import UNSET, ClientCore, RequestOptions, SharedSecretClient, _Unset
-from apiclient.models import Response
-from apiclient.multipart import FileSpec
+from apiclient._core import ClientCore, SharedSecretClient, call_params
+from apiclient.calls import (
+    NO_OPTIONS,
+    UNSET,
+    CallOptions,
+    FormData,
+    PageOptions,
+    RequestOptions,
+    _Unset,
+)
+from apiclient.effects import Effect
+from apiclient.models import Response, Result
 from apiclient.pagination import Paginated
-from apiclient.policies.pagination import Paginator
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.streaming import StreamedResponse
 
 if TYPE_CHECKING:
-    from typing import Unpack
-
     from apiclient.transports.base import Transport
 
-
 _Client = TypeVar("_Client", bound="APIClient")
+T = TypeVar("T")
+V = TypeVar("V")
 
 
 class APIClient(ClientCore):
@@ -38,7 +47,8 @@ class APIClient(ClientCore):
     ``encoding``, ``base_url``, ``auth``, ``timeout``, ``retries``, ``max_redirects``,
     ``headers``, ``transport`` (default ``Urllib3Transport``), ``verify``, ``ca_certs``,
     ``pool_maxsize``, ``max_body_bytes``, ``idempotency_keys``, ``adaptive_throttle``,
-    ``cache``, ``on_request``, ``on_response``, ``user_agent``, ``clock`` and ``sleep``.
+    ``cache``, ``on_request``, ``on_response``, ``user_agent``, ``decoder``, ``clock`` and
+    ``sleep``.
     """
 
     transport: Transport
@@ -51,15 +61,26 @@ class APIClient(ClientCore):
     def _default_sleep(self) -> Any:
         return time.sleep
 
+    def _run(self, flow: Generator[Effect, Any, V]) -> V:
+        """Drive a flow to its value with this client's transport."""
+        return driver.run(flow, self.transport, self._sleep)
+
     # -- the seed's API -------------------------------------------------------------------
 
+    @overload
+    def call(self, path: str, params: Params | None = None, *, model: type[T]) -> T: ...
+    @overload
+    def call(self, path: str, params: Params | None = None, **more_params: Any) -> Any: ...
     def call(self, path: str, params: Params | None = None, **more_params: Any) -> Any:
         """GET ``path`` with query parameters and return the decoded body (the seed's call).
 
         ``api.call('/echo', ping='pong')`` and ``api.call('/echo', params={'ping': 'pong'})``
-        are the same request.
+        are the same request. ``model=Repo`` builds the body into that type (a query
+        parameter named ``model`` goes in ``params=``).
         """
-        return self.request("GET", path, params=self._call_params(params, more_params))
+        model = _model_in(more_params)
+        call = CallOptions(params=call_params(params, more_params), model=model)
+        return self._run(self._call_flow("GET", path, call))
 
     def _request(self, method: str, path: str, params: Params | None = None) -> Any:
         """The seed's internal entry point, kept for subclasses that call it."""
@@ -67,61 +88,247 @@ class APIClient(ClientCore):
 
     # -- verbs ----------------------------------------------------------------------------
 
+    @overload
     def request(
         self,
         method: str,
         path: str,
         *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | bytes | str | None = None,
-        files: Mapping[str, FileSpec] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-        max_body_bytes: int | None = None,
-        idempotency_key: str | None = None,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def request(
+        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: None = None,
         raw: bool = False,
-    ) -> Any:
-        """Send ``method path`` and return the decoded body (or the ``Response`` if ``raw``).
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """Send ``method path`` and return the decoded body.
 
-        ``json`` sends a JSON body; ``data`` a form (mapping) or raw bytes/str; ``files``
-        a ``multipart/form-data`` upload (with ``data`` as its fields), streamed from disk
-        (see ``apiclient.multipart``). ``timeout``, ``retries`` and ``max_body_bytes``
-        override the client's for this call. ``idempotency_key`` sets the
-        ``Idempotency-Key`` header, making a POST retryable. With ``raw=True`` the final
-        ``Response`` is returned whatever its status; otherwise an error status raises and
-        ``_handle_response`` makes the return value.
+        ``params`` go in the query string; ``json`` sends a JSON body; ``data`` a form
+        (mapping) or raw bytes/str; ``files`` a ``multipart/form-data`` upload (with
+        ``data`` as its fields), streamed from disk (see ``apiclient.multipart``).
+        ``timeout``, ``retries`` and ``max_body_bytes`` override the client's for this call.
+        ``idempotency_key`` sets the ``Idempotency-Key`` header, making a POST retryable.
+        An error status raises; then ``model=Repo`` builds the body into that type (a
+        dataclass, TypedDict, ``list[Repo]``, a pydantic model, a msgspec Struct...),
+        ``with_response=True`` returns ``Result(value, response)``, ``raw=True`` the final
+        ``Response`` whatever its status; otherwise ``_handle_response`` makes the value.
         """
-        flow = self._call_flow(
-            method, path, params, json, data, files, headers,
-            timeout, retries, max_body_bytes, idempotency_key, raw,
-        )  # fmt: skip
-        return driver.run(flow, self.transport, self._sleep)
+        call = CallOptions(**options) if options else NO_OPTIONS
+        return self._run(self._call_flow(method, path, call))
 
-    def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def get(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def get(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def get(self, path: str, **options: Any) -> Any:
         """GET ``path``; see ``request`` for the options."""
-        return self.request("GET", path, **options)
+        call = CallOptions(**options) if options else NO_OPTIONS
+        return self._run(self._call_flow("GET", path, call))
 
-    def post(self, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """POST ``path`` (not retried unless it has an idempotency key)."""
-        return self.request("POST", path, **options)
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def post(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def post(self, path: str, **options: Any) -> Any:
+        """POST ``path`` (retried after a 429, otherwise only with an idempotency key)."""
+        return self._run(self._call_flow("POST", path, CallOptions(**options)))
 
-    def put(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def put(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def put(self, path: str, **options: Any) -> Any:
         """PUT ``path``."""
-        return self.request("PUT", path, **options)
+        return self._run(self._call_flow("PUT", path, CallOptions(**options)))
 
-    def patch(self, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """PATCH ``path`` (not retried unless it has an idempotency key)."""
-        return self.request("PATCH", path, **options)
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def patch(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def patch(self, path: str, **options: Any) -> Any:
+        """PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."""
+        return self._run(self._call_flow("PATCH", path, CallOptions(**options)))
 
-    def delete(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> Result[T]: ...
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: type[T],
+        with_response: Literal[False] = False,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def delete(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def delete(
+        self,
+        path: str,
+        *,
+        model: None = None,
+        raw: bool = False,
+        with_response: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    def delete(self, path: str, **options: Any) -> Any:
         """DELETE ``path``."""
-        return self.request("DELETE", path, **options)
+        return self._run(self._call_flow("DELETE", path, CallOptions(**options)))
 
-    def head(self, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """HEAD ``path``; returns None unless ``raw=True``."""
-        return self.request("HEAD", path, **options)
+    @overload
+    def head(
+        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
+    ) -> Response: ...
+    @overload
+    def head(self, path: str, *, raw: bool = False, **options: Unpack[RequestOptions]) -> Any: ...
+    def head(self, path: str, **options: Any) -> Any:
+        """HEAD ``path``; returns None unless ``raw=True`` (or ``with_response=True``)."""
+        return self._run(self._call_flow("HEAD", path, CallOptions(**options)))
 
     def stream(
         self,
@@ -130,7 +337,7 @@ class APIClient(ClientCore):
         *,
         params: Params | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | bytes | str | None = None,
+        data: FormData | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike | _Unset = UNSET,
         retries: RetryPolicy | int | _Unset = UNSET,
@@ -138,67 +345,65 @@ class APIClient(ClientCore):
     ) -> StreamedResponse:
         """Send a request and return its response with the body still unread.
 
-        Use it as a context manager; ``iter_bytes()`` or ``save(path, progress=...)`` read
-        the body in bounded memory. An error status raises as usual (with the error body).
-        Redirects, retries, auth and rate limiting apply as for any call. ``timeout.total``
-        bounds the wait for the response's headers; the body is then read at the caller's
-        pace, each read bounded by ``timeout.read``.
+        Use it as a context manager; ``iter_bytes()``, ``iter_lines()``, ``json(model=)``
+        or ``save(path, progress=...)`` read the body in bounded memory. An error status
+        raises as usual (with the error body). Redirects, retries, auth and rate limiting
+        apply as for any call. ``timeout.total`` bounds the wait for the response's
+        headers; the body is then read at the caller's pace, each read bounded by
+        ``timeout.read``.
         """
-        request, flow = self._stream_start(
-            method, path, params, json, data, headers, timeout, retries, max_body_bytes
-        )
-        response = driver.run(flow, self.transport, self._sleep)
+        call = CallOptions(
+            params=params, json=json, data=data, headers=headers, timeout=timeout,
+            retries=retries, max_body_bytes=max_body_bytes,
+        )  # fmt: skip
+        request, flow = self._stream_start(method, path, call)
+        response = self._run(flow)
         if response.status >= 400:
             response.data = StreamedResponse(response).read()
             response.stream = None
             self._check_status(response, request)
-        return StreamedResponse(response)
+        return StreamedResponse(response, self.decoder)
 
+    @overload
     def paginate(
         self,
         path: str,
         params: Params | None = None,
         *,
-        paginator: Paginator | None = None,
-        max_pages: int | None = None,
-        max_items: int | None = None,
-        follow_other_origins: bool = False,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-    ) -> Paginated:
-        """Iterate lazily over the items of every page of ``GET path``.
+        model: type[T],
+        **options: Unpack[PageOptions],
+    ) -> Paginated[T]: ...
+    @overload
+    def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        model: None = None,
+        **options: Unpack[PageOptions],
+    ) -> Paginated[Any]: ...
+    def paginate(
+        self, path: str, params: Params | None = None, *, model: Any = None, **options: Any
+    ) -> Paginated[Any]:
+        """Iterate lazily over the items of every page of ``path``.
 
         ``paginator`` (default: the class's ``PAGINATOR``, RFC 8288 ``Link`` headers) finds
-        each page's items and the next page; ``.pages()`` on the result yields whole pages.
+        each page's items and the next page's request; ``.pages()`` on the result yields
+        whole pages. ``method`` and ``json`` make the first request another than a GET
+        (``paginate(path, method="POST", json=query, paginator=BodyCursor())``); every
+        next one repeats it with the paginator's changes. ``model=Issue`` builds each item.
         ``max_pages`` / ``max_items`` stop early. Rate limiting, retries and auth apply to
         every page. A next-page URL on another origin raises ``PaginationError`` unless
         ``follow_other_origins=True``, which fetches it without credentials.
         """
-        return Paginated(
-            self,
-            path,
-            params,
-            paginator or self.PAGINATOR,
-            max_pages=max_pages,
-            max_items=max_items,
-            follow_other_origins=follow_other_origins,
-            options={"headers": headers, "timeout": timeout, "retries": retries},
-        )
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _fetch_page(
-        self, url: str, other_origins: bool, options: Mapping[str, Any]
-    ) -> tuple[Any, Response]:
-        flow = self._page_flow(url, other_origins, options)
-        return driver.run(flow, self.transport, self._sleep)
+        return Paginated(self, path, params, model=model, **self._page_options(options))
 
     # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release every pooled connection; the client should not be used afterwards."""
-        self.transport.close()
+        """Release every pooled connection (a ``with_options`` client leaves them open)."""
+        if self._owns_transport:
+            self.transport.close()
 
     def __enter__(self: _Client) -> _Client:
         return self
@@ -212,6 +417,17 @@ class APIClient_SharedSecret(SharedSecretClient, APIClient):
 
     ``API_KEY_PARAM`` names the parameter; see ``SharedSecretClient``.
     """
+
+
+def _model_in(more_params: dict[str, Any]) -> Any:
+    """Take ``model`` out of ``call``'s keyword parameters if it is a type, not a value."""
+    from apiclient.decoders.validation import is_model
+
+    candidate = more_params.get("model")
+    if candidate is not None and is_model(candidate):
+        del more_params["model"]
+        return candidate
+    return None
 
 
 __all__ = ["APIClient", "APIClient_SharedSecret", "RequestOptions"]

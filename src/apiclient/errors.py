@@ -1,7 +1,7 @@
 """The exception tree. Only these escape a client; each says what happened, to what, and when.
 
     APIError
-     +-- HTTPStatusError        .status .response .request .body .retry_after
+     +-- HTTPStatusError        .status .response .request .body .code .detail .retry_after
      |    +-- ClientError       4xx: BadRequest, Unauthorized, Forbidden, NotFound,
      |    |                     MethodNotAllowed, Conflict, Gone, UnprocessableEntity,
      |    |                     TooManyRequests
@@ -16,6 +16,8 @@
      +-- PaginationError        a next-page link to another origin, or a runaway walk
      +-- ResponseTooLarge       the body passed ``max_body_bytes``
      +-- DecodeError            the body does not parse as its content type says
+     |    +-- ValidationError   ... or does not fit the call's model= (.model .path)
+     +-- GraphQLError           a GraphQL response with errors (.errors .data .code .path)
      +-- AuthError              a token could not be fetched or refreshed
      +-- RateExceededError      a rate limiter would not grant within the time allowed
      +-- RateLimiterUnavailable the shared limiter's Redis could not be reached
@@ -26,6 +28,7 @@ Every error carries ``request`` (a copy with credentials redacted), ``attempts``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from apiclient.models import Headers, Request, Response
@@ -33,7 +36,16 @@ from apiclient.redaction import scrub, scrub_bytes, scrub_value
 
 
 class APIError(Exception):
-    """Base class of every error apiclient raises."""
+    """Base class of every error apiclient raises.
+
+    Attributes:
+        message: what went wrong, in words (``str(error)`` adds the request and attempt:
+            ``404 Not Found: no such user (GET https://api.example/users/9, attempt 1)``).
+            A subclass with a field of its own should not name it ``message``.
+        request: the request, credentials redacted, no body (None before one was made).
+        attempts: how many attempts the call made.
+        retry_after: seconds the server (or a limiter) asked to wait, when it said.
+    """
 
     def __init__(
         self,
@@ -80,10 +92,16 @@ def _rebuild(cls: type[APIError], state: dict[str, Any]) -> APIError:
 
 
 _E = TypeVar("_E", bound="HTTPStatusError")
+_UNREAD: Any = object()
 
 
 class HTTPStatusError(APIError):
-    """The server answered with an error status (4xx or 5xx)."""
+    """The server answered with an error status (4xx or 5xx).
+
+    ``body`` is the decoded error body; ``code`` the API's own error code found in it
+    (``"object_not_found"``), ``detail`` the server's message (at most 200 characters,
+    secrets scrubbed), which the error's text also shows: ``404 Not Found: no such user``.
+    """
 
     def __init__(
         self,
@@ -93,10 +111,12 @@ class HTTPStatusError(APIError):
         body: Any = None,
         attempts: int = 0,
         retry_after: float | None = None,
+        code: str | None = None,
+        detail: str | None = None,
     ) -> None:
         reason = f" {response.reason}" if response.reason else ""
         super().__init__(
-            f"{response.status}{reason}",
+            f"{response.status}{reason}{f': {detail}' if detail else ''}",
             request=request,
             attempts=attempts,
             retry_after=retry_after,
@@ -105,6 +125,10 @@ class HTTPStatusError(APIError):
         self.status = response.status
         #: The decoded error body (JSON value, text or bytes), or None when empty.
         self.body = body
+        #: The API's own error code, when its body gives one (a subclass may keep an int).
+        self.code: str | int | None = code
+        #: The server's message, when its body gives one.
+        self.detail = detail
 
     @classmethod
     def from_error(cls: type[_E], cause: HTTPStatusError, message: str | None = None) -> _E:
@@ -129,6 +153,8 @@ class HTTPStatusError(APIError):
         if response.stream is None:
             response.data = scrub_bytes(response.data, spellings)
         response.reason = scrub(response.reason, spellings)
+        if self.detail is not None:
+            self.detail = scrub(self.detail, spellings)
         response.headers = Headers(
             (name, scrub(value, spellings)) for name, value in response.headers.items()
         )
@@ -219,6 +245,52 @@ def error_class_for(status: int) -> type[HTTPStatusError]:
     return ClientError if status < 500 else ServerError
 
 
+def http_error_for(
+    response: Response,
+    body: Any = _UNREAD,
+    *,
+    errors: Mapping[str | int, type[HTTPStatusError]] | None = None,
+    code: str | None = None,
+    encoding: str = "utf-8",
+    safe_params: frozenset[str] | None = None,
+) -> HTTPStatusError:
+    """The typed error for an error ``response`` (4xx/5xx), as a client raises it.
+
+    ``body`` is the decoded body (decoded here when not given); ``errors`` maps the API's
+    error codes and statuses to classes (a client's ``ERRORS``); ``code`` is the code found
+    in the body (read with the common shapes when not given). The request is redacted
+    (``safe_params``: the query parameters whose values may show; default the usual ones).
+    """
+    from apiclient.policies.decoding import decode_body
+    from apiclient.policies.error_bodies import error_code, error_message
+    from apiclient.policies.ratelimit_headers import retry_after_seconds
+    from apiclient.redaction import redacted_request
+
+    if body is _UNREAD:
+        try:
+            body = decode_body(response, encoding)
+        except DecodeError:
+            body = response.text
+    if code is None:
+        code = error_code(body)
+    declared = errors or {}
+    cls = (code is not None and declared.get(code)) or declared.get(response.status)
+    request = response.request
+    if request is not None:
+        request = (
+            redacted_request(request, safe_params) if safe_params else redacted_request(request)
+        )
+    return (cls or error_class_for(response.status))(
+        response,
+        request=request,
+        body=body,
+        attempts=response.attempts,
+        retry_after=retry_after_seconds(response.headers),
+        code=code,
+        detail=error_message(body),
+    )
+
+
 class TransportError(APIError):
     """The exchange itself failed: no complete response was received."""
 
@@ -303,6 +375,73 @@ class DecodeError(APIError):
     def _scrub(self, spellings: tuple[str, ...]) -> None:
         super()._scrub(spellings)
         self.snippet = scrub(self.snippet, spellings)
+
+
+class ValidationError(DecodeError):
+    """The body parsed, but does not fit the ``model`` the call asked for.
+
+    ``model`` is that type, ``path`` where the body departs from it (``$.owner.id``) and
+    ``reason`` how (``expected integer, got string``); ``snippet`` shows the body's start.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        path: str,
+        reason: str,
+        *,
+        status: int = 0,
+        snippet: str = "",
+        request: Request | None = None,
+    ) -> None:
+        from apiclient.decoders.validation import type_name
+
+        super().__init__(
+            f"the {status or ''} response does not fit {type_name(model)} at {path}: {reason}",
+            status=status,
+            snippet=snippet,
+            request=request,
+        )
+        self.model = model
+        self.path = path
+        self.reason = reason
+
+
+class GraphQLError(APIError):
+    """A GraphQL response carried ``errors`` (in a 200, as GraphQL servers answer).
+
+    ``errors`` is the list as sent; ``data`` what the server did return (often partial);
+    ``path``, ``code`` (``extensions.code``, or GitHub's ``type``) and ``locations`` are
+    the first error's. ``response`` is the whole response.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[Any],
+        data: Any = None,
+        response: Response | None = None,
+        request: Request | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.errors = errors
+        self.data = data
+        self.response = response
+        first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
+        extensions = first.get("extensions")
+        extensions = extensions if isinstance(extensions, Mapping) else {}
+        self.path: list[Any] | None = first.get("path")
+        self.locations: list[Any] | None = first.get("locations")
+        self.extensions: Mapping[str, Any] = extensions
+        code = extensions.get("code", first.get("type"))
+        self.code: str | None = code if isinstance(code, str) else None
+
+    def _scrub(self, spellings: tuple[str, ...]) -> None:
+        super()._scrub(spellings)
+        if spellings:
+            self.errors = scrub_value(self.errors, spellings)
+            self.data = scrub_value(self.data, spellings)
 
 
 class AuthError(APIError):

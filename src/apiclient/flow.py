@@ -24,12 +24,12 @@ from typing import Any, Protocol
 from apiclient.auth.base import Auth, secrets_of
 from apiclient.effects import Acquire, Effect, Pausable, Pause, Send, Sleep, SupportsAcquire
 from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
-from apiclient.models import Headers, Request, Response
+from apiclient.models import Request, Response
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts, narrowed
 from apiclient.policies.urls import origin_of
-from apiclient.redaction import redact_headers, redact_url, secret_spellings
+from apiclient.redaction import redact_url, redacted_request, secret_spellings
 
 log = logging.getLogger("apiclient")
 
@@ -133,6 +133,7 @@ def exchange(request: Request, settings: CallSettings) -> Exchange:
             for response_hook in settings.on_response:
                 response_hook(request, response)
             response.url = request.url  # as built: no credential the auth put in the query
+            response.request = request
             if (
                 throttle is not None
                 and (asked := throttle.observe(response))
@@ -223,15 +224,9 @@ def _fits(delay: float, deadline: float | None, clock: Callable[[], float]) -> b
     return deadline is None or clock() + delay < deadline
 
 
-def redact_request(request: Request, safe_params: frozenset[str]) -> Request:
-    """A copy of ``request`` fit to keep in an error: no body, credentials hidden."""
-    headers = Headers(redact_headers(request.headers))
-    return Request(request.method, redact_url(request.url, safe_params), headers, None)
-
-
 def _annotate(error: APIError, request: Request, settings: CallSettings, attempt: int) -> None:
     if error.request is None:
-        error.request = redact_request(request, settings.safe_params)
+        error.request = redacted_request(request, settings.safe_params)
     error.attempts = attempt
     if settings.auth is not None:
         error._scrub(secret_spellings(secrets_of(settings.auth)))

@@ -10,7 +10,9 @@ import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar, overload
+
+T = TypeVar("T")
 
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -189,11 +191,14 @@ class Response:
     """A complete HTTP response: ``status``, ``headers`` (case-insensitive) and ``data`` bytes.
 
     This is what the seed's ``_handle_response(response)`` hook receives. ``url`` is the URL
-    that produced it (after redirects) and ``attempts`` how many tries the call took.
-    ``json()`` and ``text`` decode ``data``.
+    that produced it (after redirects), ``request`` the request that did (as built, before
+    credentials were added) and ``attempts`` how many tries the call took. ``json()``
+    (``json(model=Repo)`` for a typed value) and ``text`` decode ``data``;
+    ``raise_for_status()`` raises the typed error for a 4xx or 5xx. ``status_code`` and
+    ``content`` are ``status`` and ``data`` under the names requests and httpx use.
     """
 
-    __slots__ = ("attempts", "data", "headers", "reason", "status", "stream", "url")
+    __slots__ = ("attempts", "data", "headers", "reason", "request", "status", "stream", "url")
 
     def __init__(
         self,
@@ -217,6 +222,8 @@ class Response:
         self.attempts = 1
         #: The unread body when the response was streamed (``data`` is then empty).
         self.stream = stream
+        #: The request that produced it, set by the client's loop (None if made by hand).
+        self.request: Request | None = None
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         """The state to pickle (errors carry their response into logs, queues, processes).
@@ -226,6 +233,10 @@ class Response:
         state = {name: getattr(self, name) for name in self.__slots__}
         if type(state["headers"]) is not Headers:
             state["headers"] = Headers(state["headers"].items())
+        if state["request"] is not None:  # its headers may hold credentials: keep a safe copy
+            from apiclient.redaction import redacted_request
+
+            state["request"] = redacted_request(state["request"])
         return None, state
 
     @property
@@ -252,9 +263,42 @@ class Response:
         """
         return self.data.decode(text_codec(self.charset), errors="replace")
 
-    def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` on bad JSON)."""
-        return jsonlib.loads(self.data)
+    @overload
+    def json(self) -> Any: ...
+    @overload
+    def json(self, model: type[T]) -> T: ...
+    def json(self, model: Any = None) -> Any:
+        """The body parsed as JSON, or built into ``model`` (a dataclass, TypedDict...).
+
+        Raises ``ValueError`` on bad JSON; with ``model``, ``ValueError`` (a
+        ``decoders.Mismatch`` naming the field) when the body does not fit it.
+        """
+        if model is None:
+            return jsonlib.loads(self.data)
+        from apiclient.decoders import default_decoder
+
+        return default_decoder().decode(self.data, model)
+
+    @property
+    def status_code(self) -> int:
+        """``status``, under the name requests and httpx use."""
+        return self.status
+
+    @property
+    def content(self) -> bytes:
+        """``data``, under the name requests and httpx use."""
+        return self.data
+
+    def raise_for_status(self) -> Response:
+        """Raise the typed error (``NotFound``, ``ServerError``...) for a 4xx or 5xx status.
+
+        Returns the response itself otherwise, so that calls can be chained.
+        """
+        if self.status >= 400:
+            from apiclient.errors import http_error_for
+
+            raise http_error_for(self)
+        return self
 
     def close(self) -> None:
         """Release a streamed body that will not be read; a no-op otherwise."""
@@ -267,4 +311,29 @@ class Response:
         return self.status < 400
 
     def __repr__(self) -> str:
-        return f"<Response [{self.status}] {len(self.data)} bytes>"
+        from apiclient.redaction import redact_url
+
+        request = self.request
+        where = f" {request.method} {redact_url(self.url or request.url)}" if request else ""
+        return f"<Response [{self.status}]{where} {len(self.data)} bytes>"
+
+
+class Result(NamedTuple, Generic[T]):
+    """A call's decoded value and the response it came from (``with_response=True``).
+
+    ``value, response = api.get(path, model=Repo, with_response=True)``; errors are
+    raised as for any call. ``headers`` and ``status`` are the response's.
+    """
+
+    value: T
+    response: Response
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response's headers."""
+        return self.response.headers
+
+    @property
+    def status(self) -> int:
+        """The response's status."""
+        return self.response.status

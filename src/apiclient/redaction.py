@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from apiclient.defaults import REDACTED, SAFE_HEADERS, SAFE_QUERY_PARAMS
+from apiclient.models import Headers, Request
 
 
 def redact_url(url: str, safe_params: frozenset[str] = SAFE_QUERY_PARAMS) -> str:
@@ -39,6 +40,12 @@ def _redact_pair(pair: str, safe_params: frozenset[str]) -> str:
     if not equals or name in safe_params:
         return pair
     return f"{name}={REDACTED}"
+
+
+def redacted_request(request: Request, safe_params: frozenset[str] = SAFE_QUERY_PARAMS) -> Request:
+    """A copy of ``request`` fit to keep in an error or a log: no body, credentials hidden."""
+    headers = Headers(redact_headers(request.headers))
+    return Request(request.method, redact_url(request.url, safe_params), headers, None)
 
 
 def redact_headers(

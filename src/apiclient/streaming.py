@@ -14,11 +14,40 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar, overload
 
+from apiclient.decoders import Decoder, Mismatch, default_decoder, describe_path
 from apiclient.models import AsyncBodyStream, BodyStream, Response
+from apiclient.policies.decoding import parse_json_bytes
 
 Progress = Callable[[int, "int | None"], object]
+T = TypeVar("T")
+
+#: Longest line ``iter_lines`` holds while waiting for its end.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+class LineSplitter:
+    """Cuts a byte stream into lines (LF or CRLF), holding at most ``MAX_LINE_BYTES``."""
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._rest = b""
+        self._max_line = max_line
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines that ``chunk`` completes."""
+        from apiclient.errors import ResponseTooLarge
+
+        data = self._rest + chunk if self._rest else chunk
+        *lines, self._rest = data.split(b"\n")
+        if len(self._rest) > self._max_line:
+            raise ResponseTooLarge(f"a line of the body is longer than {self._max_line} bytes")
+        return [line.removesuffix(b"\r") for line in lines]
+
+    def end(self) -> list[bytes]:
+        """The last line, if the body did not end with a line break."""
+        rest, self._rest = self._rest, b""
+        return [rest.removesuffix(b"\r")] if rest else []
 
 
 @contextmanager
@@ -41,12 +70,35 @@ def _replaced_when_complete(target: str | os.PathLike[str]) -> Iterator[IO[bytes
 class _Unread:
     """What both streamed responses show before the body is read."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, decoder: Decoder | None = None) -> None:
         self.response = response
+        self._decoder = decoder
         self.status = response.status
         self.headers: Mapping[str, str] = response.headers
         self.url = response.url
         self.reason = response.reason
+
+    def _model_of(self, data: bytes, model: Any) -> Any:
+        """``data`` (one JSON text) made into ``model``, or parsed when ``model`` is None.
+
+        Bad JSON raises ``DecodeError``, a value that does not fit ``ValidationError``.
+        """
+        from apiclient.errors import DecodeError, ValidationError
+
+        snippet = data[:120].decode("utf-8", errors="replace")
+        try:
+            value = parse_json_bytes(data)
+        except (ValueError, RecursionError):
+            raise DecodeError("invalid JSON in a streamed body", snippet=snippet) from None
+        if model is None:
+            return value
+        try:
+            return (self._decoder or default_decoder()).convert(value, model)
+        except ValueError as exc:
+            path = describe_path(exc.path) if isinstance(exc, Mismatch) else "$"
+            reason = exc.reason if isinstance(exc, Mismatch) else str(exc)
+            status = self.response.status
+            raise ValidationError(model, path, reason, status=status, snippet=snippet) from None
 
     @property
     def expected_size(self) -> int | None:
@@ -79,6 +131,31 @@ class StreamedResponse(_Unread):
     def read(self) -> bytes:
         """The whole body at once (it must fit under ``max_body_bytes``)."""
         return b"".join(self.iter_bytes())
+
+    def iter_lines(self) -> Iterator[bytes]:
+        """Yield the body's lines (without their line breaks, LF or CRLF) as they arrive."""
+        lines = LineSplitter()
+        for chunk in self.iter_bytes():
+            yield from lines.feed(chunk)
+        yield from lines.end()
+
+    @overload
+    def json(self) -> Any: ...
+    @overload
+    def json(self, model: type[T]) -> T: ...
+    def json(self, model: Any = None) -> Any:
+        """The whole body as JSON, or built into ``model`` (``ValidationError`` if it won't fit)."""
+        return self._model_of(self.read(), model)
+
+    @overload
+    def iter_json(self) -> Iterator[Any]: ...
+    @overload
+    def iter_json(self, model: type[T]) -> Iterator[T]: ...
+    def iter_json(self, model: Any = None) -> Iterator[Any]:
+        """Yield each line of a JSON Lines (NDJSON) body, parsed or built into ``model``."""
+        for line in self.iter_lines():
+            if line.strip():
+                yield self._model_of(line, model)
 
     def save(
         self, target: str | os.PathLike[str] | IO[bytes], progress: Progress | None = None
@@ -143,6 +220,33 @@ class AsyncStreamedResponse(_Unread):
     async def read(self) -> bytes:
         """The whole body at once (it must fit under ``max_body_bytes``)."""
         return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    async def iter_lines(self) -> AsyncIterator[bytes]:
+        """Yield the body's lines (without their line breaks, LF or CRLF) as they arrive."""
+        lines = LineSplitter()
+        async for chunk in self.aiter_bytes():
+            for line in lines.feed(chunk):
+                yield line
+        for line in lines.end():
+            yield line
+
+    @overload
+    async def json(self) -> Any: ...
+    @overload
+    async def json(self, model: type[T]) -> T: ...
+    async def json(self, model: Any = None) -> Any:
+        """The whole body as JSON, or built into ``model`` (``ValidationError`` if it won't fit)."""
+        return self._model_of(await self.read(), model)
+
+    @overload
+    def iter_json(self) -> AsyncIterator[Any]: ...
+    @overload
+    def iter_json(self, model: type[T]) -> AsyncIterator[T]: ...
+    async def iter_json(self, model: Any = None) -> AsyncIterator[Any]:
+        """Yield each line of a JSON Lines (NDJSON) body, parsed or built into ``model``."""
+        async for line in self.iter_lines():
+            if line.strip():
+                yield self._model_of(line, model)
 
     async def save(
         self, target: str | os.PathLike[str] | IO[bytes], progress: Progress | None = None

@@ -84,16 +84,24 @@ _STRICT = json.JSONDecoder(parse_constant=_refuse_constant)
 _LENIENT = json.JSONDecoder()
 
 
-def _parse_json(response: Response, data: bytes | str, allow_nan: bool = False) -> Any:
+def parse_json_bytes(data: bytes | str, allow_nan: bool = False) -> Any:
+    """Parse JSON text or bytes (UTF-8, or a BOM / UTF-16/32 as ``json.loads`` sniffs it).
+
+    Raises ``ValueError`` (``RecursionError`` for nesting too deep to parse).
+    """
     decoder = _LENIENT if allow_nan else _STRICT
+    if type(data) is bytes:
+        try:  # UTF-8, as RFC 8259 requires: spares the encoding sniffing
+            text = data.decode()
+        except ValueError:  # a BOM or BOM-less UTF-16/32: sniffed as json.loads does
+            text = data.decode(json.detect_encoding(data), "surrogatepass")
+        return decoder.decode(text.removeprefix("\ufeff"))
+    return decoder.decode(data)  # type: ignore[arg-type]
+
+
+def _parse_json(response: Response, data: bytes | str, allow_nan: bool = False) -> Any:
     try:
-        if type(data) is bytes:
-            try:  # UTF-8, as RFC 8259 requires: spares the encoding sniffing
-                text = data.decode()
-            except ValueError:  # a BOM or BOM-less UTF-16/32: sniffed as json.loads does
-                text = data.decode(json.detect_encoding(data), "surrogatepass")
-            return decoder.decode(text.removeprefix("\ufeff"))
-        return decoder.decode(data)  # type: ignore[arg-type]
+        return parse_json_bytes(data, allow_nan)
     except (ValueError, RecursionError) as exc:
         raise _invalid_json(response) from (exc if isinstance(exc, ValueError) else None)
 

@@ -10,10 +10,12 @@ A paginator is a small object with two methods, so an unusual API takes a few li
             token = page.body.get("nextToken")
             return NextPage(params={"token": token}) if token else None
 
-``page`` is a ``Page``: the decoded ``body``, the whole ``response`` (headers too) and the
-``params`` that produced it. ``next_page`` returns ``NextPage(url=...)`` to follow a URL the
-API gave, ``NextPage(params=...)`` to repeat the first request with changed parameters, or
-None when there are no more pages.
+``page`` is a ``Page``: the decoded ``body``, the whole ``response`` (headers too), the
+``params`` and the JSON body (``json``) of the request that produced it, and its ``method``.
+``next_page`` describes the next request, which repeats the first one with changes:
+``NextPage(url=...)`` follows a URL the API gave, ``NextPage(params=...)`` changes query
+parameters, ``NextPage(json=...)`` changes top-level members of the JSON body (a cursor in
+a POST body, as Notion's database query and GraphQL take it); None ends the walk.
 """
 
 from __future__ import annotations
@@ -29,20 +31,28 @@ from apiclient.models import Response
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page: its decoded ``body``, the ``response`` and the ``params`` it was asked with."""
+    """One page: its decoded ``body``, the ``response``, and the request that produced it."""
 
     body: Any
     response: Response
     params: Mapping[str, Any]
     number: int  # 1 for the first page
+    method: str = "GET"
+    #: The JSON body the page was asked with (None for a GET).
+    json: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class NextPage:
-    """Where the next page is: a ``url`` to follow, or ``params`` to send to the same path."""
+    """The next page's request: the first one with a new ``url``, ``params`` or ``json``.
+
+    ``params`` and ``json`` are merged over the first request's (``json`` member by member,
+    at the top level); a ``url`` replaces the path and query altogether.
+    """
 
     url: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    json: Mapping[str, Any] | None = None
 
 
 class Paginator(Protocol):
@@ -234,3 +244,73 @@ def _dig(body: Any, dotted: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+@dataclass(frozen=True)
+class BodyCursor:
+    """A cursor in the body that goes back in the next request (Notion's style).
+
+    ``{"results": [...], "has_more": true, "next_cursor": "abc"}``; the next request
+    carries ``start_cursor=abc``: in the JSON body for a POST (a database query), in the
+    query string for a GET. Stops when ``has_more`` is false or the cursor is empty.
+    """
+
+    items_key: str | None = "results"
+    next_key: str = "next_cursor"
+    has_more_key: str | None = "has_more"
+    param: str = "start_cursor"
+
+    def items(self, page: Page) -> list[Any]:
+        """The page's items."""
+        return _items_at(page.body, self.items_key)
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """Send the cursor back, in the body (POST) or the query (GET)."""
+        cursor = _dig(page.body, self.next_key)
+        if not cursor or (self.has_more_key and not _dig(page.body, self.has_more_key)):
+            return None
+        if page.method == "GET":
+            return NextPage(params={self.param: cursor})
+        return NextPage(json={self.param: cursor})
+
+
+@dataclass(frozen=True)
+class GraphQLConnection:
+    """A GraphQL connection (the Relay cursor spec): ``pageInfo`` says if and where next.
+
+    ``connection`` is the dotted path to it in the response's data
+    (``"repository.issues"``); its items are ``nodes`` (or each ``edges[].node``). The next
+    request is the same query with ``variables[cursor_variable]`` set to
+    ``pageInfo.endCursor``, while ``pageInfo.hasNextPage`` is true. The body may be the
+    whole response (``{"data": ...}``) or, from a ``GraphQLClient``, its data.
+    """
+
+    connection: str
+    cursor_variable: str = "after"
+
+    def items(self, page: Page) -> list[Any]:
+        """The connection's nodes."""
+        found = self._connection(page)
+        nodes = found.get("nodes")
+        if nodes is None and isinstance(found.get("edges"), list):
+            nodes = [edge.get("node") for edge in found["edges"] if isinstance(edge, Mapping)]
+        if nodes is not None and not isinstance(nodes, list):
+            raise TypeError(f"expected a list of nodes in {self.connection!r}")
+        return nodes or []
+
+    def next_page(self, page: Page) -> NextPage | None:
+        """The same query, its cursor variable set to ``endCursor``."""
+        info = self._connection(page).get("pageInfo") or {}
+        cursor = info.get("endCursor")
+        if not info.get("hasNextPage") or not cursor:
+            return None
+        body = page.json if isinstance(page.json, Mapping) else {}
+        variables = body.get("variables") or {}
+        return NextPage(json={"variables": {**variables, self.cursor_variable: cursor}})
+
+    def _connection(self, page: Page) -> Mapping[str, Any]:
+        body = page.body
+        found = _dig(body, self.connection)
+        if found is None and isinstance(body, Mapping) and "data" in body:
+            found = _dig(body["data"], self.connection)
+        return found if isinstance(found, Mapping) else {}

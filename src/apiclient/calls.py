@@ -1,0 +1,149 @@
+"""One call's options: what the verbs take, as one immutable value.
+
+``api.get(path, params=..., timeout=..., model=Repo)`` becomes a ``CallOptions``: the
+request's parts (``params``, ``json``, ``data``, ``files``, ``headers``), this call's
+overrides of the client's settings (``timeout``, ``retries``, ``max_body_bytes``,
+``idempotency_key``) and how the call ends (``model``, ``raw``, ``with_response``).
+``RequestOptions`` is the same list as a ``TypedDict``, for ``**options`` signatures
+(``PageOptions`` is ``paginate``'s).
+``encode_body`` turns ``json`` / ``data`` / ``files`` into bytes and their headers.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, TypedDict
+
+from apiclient.multipart import FileSpec, MultipartBody
+from apiclient.policies.retries import RetryPolicy
+from apiclient.policies.timeouts import TimeoutLike
+from apiclient.policies.urls import Params, encode_params
+
+
+class _Unset(Enum):
+    UNSET = 0
+
+
+#: "Not given": the client's own setting applies (``timeout=None`` means "no limit").
+UNSET = _Unset.UNSET
+
+FormData = Mapping[str, Any] | bytes | str
+
+
+class RequestOptions(TypedDict, total=False):
+    """Keyword arguments every verb accepts (see ``APIClient.request``)."""
+
+    params: Params | None
+    json: Any
+    data: FormData | None
+    files: Mapping[str, FileSpec] | None
+    headers: Mapping[str, str] | None
+    timeout: TimeoutLike | _Unset
+    retries: RetryPolicy | int | _Unset
+    max_body_bytes: int | None
+    idempotency_key: str | None
+
+
+class PageOptions(TypedDict, total=False):
+    """Keyword arguments ``paginate`` accepts besides ``params`` and ``model``."""
+
+    paginator: Any  # a Paginator (policies.pagination)
+    method: str
+    json: Any
+    max_pages: int | None
+    max_items: int | None
+    follow_other_origins: bool
+    headers: Mapping[str, str] | None
+    timeout: TimeoutLike | _Unset
+    retries: RetryPolicy | int | _Unset
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class CallOptions:
+    """Everything one call was asked to do beyond its method and path (immutable)."""
+
+    params: Params | None
+    json: Any
+    data: FormData | None
+    files: Mapping[str, FileSpec] | None
+    headers: Mapping[str, str] | None
+    timeout: TimeoutLike | _Unset
+    retries: RetryPolicy | int | _Unset
+    max_body_bytes: int | None
+    idempotency_key: str | None
+    #: The type the body is made into (None: the decoded body as ``_handle_response`` gives it).
+    model: Any
+    #: Return the ``Response`` itself, whatever its status.
+    raw: bool
+    #: Return ``Result(value, response)``: the value and the headers, errors still raised.
+    with_response: bool
+
+    def __init__(
+        self,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: FormData | None = None,
+        files: Mapping[str, FileSpec] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike | _Unset = UNSET,
+        retries: RetryPolicy | int | _Unset = UNSET,
+        max_body_bytes: int | None = None,
+        idempotency_key: str | None = None,
+        model: Any = None,
+        raw: bool = False,
+        with_response: bool = False,
+    ) -> None:
+        if raw and (model is not None or with_response):
+            raise TypeError("raw=True returns the Response itself: no model= or with_response=")
+        # (filled through the slots' descriptors: object.__setattr__ costs twice as much)
+        for slot, value in (
+            (_params, params), (_json, json), (_data, data), (_files, files),
+            (_headers, headers), (_timeout, timeout), (_retries, retries),
+            (_max_body_bytes, max_body_bytes), (_idempotency_key, idempotency_key),
+            (_model, model), (_raw, raw), (_with_response, with_response),
+        ):  # fmt: skip
+            slot(self, value)
+
+    @property
+    def overrides_settings(self) -> bool:
+        """Whether this call changes the client's timeout, retries or body limit."""
+        unset = self.timeout is UNSET and self.retries is UNSET
+        return not unset or self.max_body_bytes is not None
+
+
+(
+    _params, _json, _data, _files, _headers, _timeout, _retries, _max_body_bytes,
+    _idempotency_key, _model, _raw, _with_response,
+) = (getattr(CallOptions, name).__set__ for name in CallOptions.__slots__)  # fmt: skip
+
+#: A call with nothing but defaults (``api.get(path)``): made once, shared.
+NO_OPTIONS = CallOptions()
+
+
+def encode_body(
+    json: Any, data: FormData | None, files: Mapping[str, FileSpec] | None, encoding: str
+) -> tuple[bytes | MultipartBody | None, dict[str, str]]:
+    """The request body for ``json`` / ``data`` / ``files`` and the headers that describe it.
+
+    ``json`` and a form cannot go together (a request has one body): ``TypeError``.
+    """
+    if json is not None and (data is not None or files is not None):
+        raise TypeError("give json= or data=/files=, not both: one body per request")
+    if files is not None:
+        if data is not None and not isinstance(data, Mapping):
+            raise TypeError("with files=, data= must be a mapping of form fields")
+        body = MultipartBody(data, files)
+        return body, {"Content-Type": body.content_type, "Content-Length": str(len(body))}
+    if json is not None:
+        encoded = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
+        return encoded, {"Content-Type": "application/json"}
+    if isinstance(data, (bytes, str)):
+        return (data.encode(encoding) if isinstance(data, str) else data), {}
+    if data is not None:
+        form = encode_params(data).encode("ascii")
+        return form, {"Content-Type": "application/x-www-form-urlencoded"}
+    return None, {}
