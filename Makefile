@@ -36,6 +36,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy --strict src examples
+	$(BIN)/pyright --pythonpath $(BIN)/python src examples
 
 pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest

@@ -34,10 +34,9 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 
 
 class GraphAPIError(HTTPStatusError):
-    """An error object from the Graph API: ``.type``, ``.code``, ``.subcode``, ``.fbtrace_id``."""
+    """A Graph API error object: ``.type``, ``.code`` (a number), ``.subcode``, ``.fbtrace_id``."""
 
     type: str = ""
-    code: int | None = None
     subcode: int | None = None
     fbtrace_id: str | None = None
 

@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from apiclient import APIClient, BearerToken, ETagCache, Paginated, path_segment
@@ -38,7 +38,7 @@ class GitHubAPI(APIClient):
     """``GitHubAPI(token).repos("shazow")``; anonymous when ``token`` is None."""
 
     BASE_URL = "https://api.github.com/"
-    DEFAULT_HEADERS: ClassVar[dict[str, str]] = {
+    DEFAULT_HEADERS: ClassVar[Mapping[str, str]] = {
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": "2022-11-28",
     }

@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Mapping
 from typing import Any, ClassVar
 
 from github import GitHubAPI, fake_github
@@ -26,7 +26,7 @@ class AsyncGitHubAPI(AsyncAPIClient):
     """``await AsyncGitHubAPI(token).user("shazow")``; anonymous when ``token`` is None."""
 
     BASE_URL = GitHubAPI.BASE_URL
-    DEFAULT_HEADERS: ClassVar[dict[str, str]] = dict(GitHubAPI.DEFAULT_HEADERS)
+    DEFAULT_HEADERS: ClassVar[Mapping[str, str]] = GitHubAPI.DEFAULT_HEADERS
 
     def __init__(self, token: str | None = None, **options: Any) -> None:
         options.setdefault("cache", ETagCache(maxsize=1000))

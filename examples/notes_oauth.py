@@ -176,7 +176,7 @@ def run_against_fake(directory: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--base-url", default=os.environ.get("NOTES_BASE_URL"))
     parser.add_argument("--token-file", type=Path, help="the saved token (JSON)")
     args = parser.parse_args(argv)

@@ -19,6 +19,12 @@ class AsyncAcme(AsyncAPIClient):
     BASE_URL = "http://placeholder.invalid/"
 
 
+#: The client's methods that return a coroutine: the facade waits for them.
+_AWAITED = frozenset(
+    {"call", "_request", "request", "get", "post", "put", "patch", "delete", "head", "query"}
+)
+
+
 class SyncFacade:
     def __init__(
         self, *args: Any, client_class: type[AsyncAPIClient] = AsyncAcme, **kwargs: Any
@@ -34,6 +40,14 @@ class SyncFacade:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
+        self._owns_loop = True
+
+    def with_options(self, **options: Any) -> SyncFacade:
+        """The derived client, driven on this facade's loop (which it does not own)."""
+        derived = object.__new__(SyncFacade)
+        derived.client = self.client.with_options(**options)
+        derived._loop, derived._thread, derived._owns_loop = self._loop, self._thread, False
+        return derived
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
@@ -47,7 +61,7 @@ class SyncFacade:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.client, name)
-        if name in ("call", "_request", "request", "get", "post", "put", "patch", "delete", "head"):
+        if name in _AWAITED:
             return lambda *args, **kwargs: self.run(attribute(*args, **kwargs))
         return attribute
 
@@ -60,6 +74,9 @@ class SyncFacade:
     def paginate(self, *args: Any, **kwargs: Any) -> PaginatedFacade:
         return PaginatedFacade(self, self.client.paginate(*args, **kwargs))
 
+    def paginate_query(self, *args: Any, **kwargs: Any) -> PaginatedFacade:
+        return PaginatedFacade(self, self.client.paginate_query(*args, **kwargs))
+
     def stream(self, *args: Any, **kwargs: Any) -> StreamFacade:
         # Entered as ``async with api.stream(...) as download`` would enter it.
         context = self.client.stream(*args, **kwargs)
@@ -69,6 +86,8 @@ class SyncFacade:
         if self._loop.is_closed():
             return
         self.run(self.client.aclose())
+        if not self._owns_loop:
+            return
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
@@ -104,6 +123,15 @@ class StreamFacade:
 
     def read(self) -> bytes:
         return bytes(self._facade.run(self._streamed.read()))
+
+    def json(self, model: Any = None) -> Any:
+        return self._facade.run(self._streamed.json(model) if model else self._streamed.json())
+
+    def iter_lines(self) -> Iterator[bytes]:
+        return self._facade.iterate(self._streamed.iter_lines())
+
+    def iter_json(self, model: Any = None) -> Iterator[Any]:
+        return self._facade.iterate(self._streamed.iter_json(model))
 
     def save(self, target: Any, progress: Any = None) -> int:
         return int(self._facade.run(self._streamed.save(target, progress)))

@@ -10,7 +10,9 @@ from apiclient._version import __version__
 from apiclient.aio import AsyncAPIClient, AsyncAPIClient_SharedSecret
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
 from apiclient.cache import ETagCache
+from apiclient.calls import CallOptions, PageOptions
 from apiclient.client import APIClient, APIClient_SharedSecret, RequestOptions
+from apiclient.decoders import AutoDecoder, Decoder
 from apiclient.errors import (
     APIError,
     AuthError,
@@ -25,6 +27,7 @@ from apiclient.errors import (
     Forbidden,
     GatewayTimeout,
     Gone,
+    GraphQLError,
     HTTPStatusError,
     InternalServerError,
     MethodNotAllowed,
@@ -46,13 +49,17 @@ from apiclient.errors import (
     TransportError,
     Unauthorized,
     UnprocessableEntity,
+    ValidationError,
 )
-from apiclient.models import BodyStream, Headers, Request, Response
+from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
+from apiclient.models import BodyStream, Headers, Request, Response, Result
 from apiclient.multipart import MultipartBody
 from apiclient.pagination import AsyncPaginated, Paginated
 from apiclient.policies.pagination import (
+    BodyCursor,
     Cursor,
     GraphPaging,
+    GraphQLConnection,
     HasMore,
     LinkHeader,
     NextPage,
@@ -87,6 +94,7 @@ __all__ = [
     "AiohttpTransport",
     "AsyncAPIClient",
     "AsyncAPIClient_SharedSecret",
+    "AsyncGraphQLClient",
     "AsyncMockTransport",
     "AsyncPaginated",
     "AsyncStreamContext",
@@ -94,11 +102,14 @@ __all__ = [
     "Auth",
     "AuthBase",
     "AuthError",
+    "AutoDecoder",
     "BadGateway",
     "BadRequest",
     "BasicAuth",
     "BearerToken",
+    "BodyCursor",
     "BodyStream",
+    "CallOptions",
     "CertificateError",
     "ClientError",
     "Conflict",
@@ -106,11 +117,15 @@ __all__ = [
     "ConnectTimeout",
     "Cursor",
     "DecodeError",
+    "Decoder",
     "ETagCache",
     "Forbidden",
     "GatewayTimeout",
     "Gone",
     "GraphPaging",
+    "GraphQLClient",
+    "GraphQLConnection",
+    "GraphQLError",
     "HTTPStatusError",
     "HasMore",
     "Headers",
@@ -131,6 +146,7 @@ __all__ = [
     "OffsetLimit",
     "Page",
     "PageNumber",
+    "PageOptions",
     "Paginated",
     "PaginationError",
     "Paginator",
@@ -147,6 +163,7 @@ __all__ = [
     "RequestOptions",
     "Response",
     "ResponseTooLarge",
+    "Result",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
@@ -161,6 +178,7 @@ __all__ = [
     "Unauthorized",
     "UnprocessableEntity",
     "Urllib3Transport",
+    "ValidationError",
     "__version__",
     "path_segment",
     "redact_url",

@@ -45,7 +45,7 @@ from apiclient.policies.pagination import LinkHeader, Paginator
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike, Timeouts
-from apiclient.policies.urls import BaseURL, Params, add_query, encode_params
+from apiclient.policies.urls import BaseURL, Params, add_query, encode_params, params_dict
 from apiclient.policies.validation import check_headers, check_method, check_url_text
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
 from apiclient.ratelimit.base import Limiter
@@ -482,8 +482,7 @@ _PAGE_OPTIONS = frozenset(
 def call_params(params: Params | None, more_params: Mapping[str, Any]) -> Params:
     """``call(path, params, **more)``: both spellings of the seed's parameters, merged."""
     if params is not None and more_params:
-        merged = dict(params.items() if isinstance(params, Mapping) else params)
-        return {**merged, **more_params}
+        return {**params_dict(params), **more_params}
     return params if params is not None else more_params
 
 

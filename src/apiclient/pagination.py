@@ -30,7 +30,7 @@ from apiclient.effects import Effect
 from apiclient.errors import APIError, PaginationError, ValidationError
 from apiclient.models import Headers, Request, Response
 from apiclient.policies.pagination import Page, Paginator
-from apiclient.policies.urls import Params, origin_of, server_url
+from apiclient.policies.urls import Params, origin_of, params_dict, server_url
 
 if TYPE_CHECKING:
     from apiclient._core import ClientCore
@@ -77,7 +77,7 @@ class PageWalk:
         max_pages: int | None,
     ) -> PageWalk:
         """A walk from the first request: ``method`` on ``url_for(params)`` with ``json``."""
-        first_params = dict(params.items() if isinstance(params, Mapping) else params or ())
+        first_params = params_dict(params)
         first = PageRequest(method, url_for(first_params), first_params, json)
         return cls(url_for, first, paginator, max_pages)
 

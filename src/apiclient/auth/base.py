@@ -13,8 +13,8 @@ code serves the sync and the async client.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Generator, Iterable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from apiclient.defaults import REDACTED
 from apiclient.effects import Effect
@@ -84,7 +84,9 @@ class AuthBase:
 def secrets_of(auth: object) -> frozenset[str]:
     """``auth.secrets()``, or nothing for an auth object that does not say (a plain ``apply``)."""
     known = getattr(auth, "secrets", None)
-    return frozenset(known()) if callable(known) else frozenset()
+    if not callable(known):
+        return frozenset()
+    return frozenset(cast(Iterable[str], known()))
 
 
 def checked_secret(name: str, value: str) -> str:

@@ -362,9 +362,25 @@ def _enum(cls: type[enum.Enum]) -> Convert:
     return check
 
 
+def _required_keys(cls: type, hints: Mapping[str, Any]) -> frozenset[str]:
+    """The keys a TypedDict requires, ``NotRequired`` / ``Required`` read from the hints.
+
+    (``__required_keys__`` misses them when the annotations are strings, as under
+    ``from __future__ import annotations``.)
+    """
+    required = set(cls.__required_keys__)  # type: ignore[attr-defined]
+    for name, hint in hints.items():
+        origin = get_origin(hint)
+        if origin is typing.NotRequired:
+            required.discard(name)
+        elif origin is typing.Required:
+            required.add(name)
+    return frozenset(required)
+
+
 def _typed_dict(cls: type) -> Convert:
     hints = _hints(cls)
-    required: frozenset[str] = cls.__required_keys__  # type: ignore[attr-defined]
+    required = _required_keys(cls, hints)
     fields: list[tuple[str, Convert]] = [(name, converter(hint)) for name, hint in hints.items()]
     name = cls.__qualname__
 

@@ -1,8 +1,12 @@
 """When to try a request again, and how long to wait first. Pure decisions, no sleeping.
 
 A request is repeated only when repeating it is safe: its method is idempotent, it carries
-an ``Idempotency-Key``, or the transport proves it never left (a connect error). Waits use
-exponential backoff with full jitter, or the server's ``Retry-After`` when it gives one.
+an ``Idempotency-Key``, or the server refused it without acting on it, which a rate limit
+says (a 429, a rate-limited 403, or what ``refused_if`` recognises: a GraphQL
+``RATE_LIMITED`` error in a 200), so those are retried for any method once their wait is
+honoured. A 5xx or a transport error that may have reached the server is never retried
+for a POST without a key; a connect error (nothing was sent) is. Waits use exponential
+backoff with full jitter, or the server's ``Retry-After`` when it gives one.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ class RetryPolicy:
         respect_retry_after: wait what the server asks instead of the backoff.
         retry_if: optional predicate that sees the response and overrides the status rule
             (it never makes an unsafe request repeatable).
+        refused_if: optional predicate for responses that mean "refused, not processed"
+            beyond 429 and GitHub's rate-limited 403 (a GraphQL rate-limit error in a 200):
+            retried for any method, like a 429.
         jitter: source of uniform numbers in [0, 1), injectable for tests.
         wall_clock: seconds since the epoch, for ``Retry-After`` dates without a ``Date``.
     """
@@ -60,6 +67,7 @@ class RetryPolicy:
     methods: frozenset[str] = IDEMPOTENT_METHODS
     respect_retry_after: bool = True
     retry_if: RetryPredicate | None = None
+    refused_if: Callable[[Response], bool] | None = None
     jitter: Callable[[], float] = random.random
     wall_clock: Callable[[], float] = wall_clock_now
     #: True when no success (below 300) is ever retried: no ``retry_if``, none in ``statuses``.
@@ -67,7 +75,11 @@ class RetryPolicy:
     successes_are_final: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        final = self.retry_if is None and all(status >= 300 for status in self.statuses)
+        final = (
+            self.retry_if is None
+            and self.refused_if is None
+            and all(status >= 300 for status in self.statuses)
+        )
         object.__setattr__(self, "successes_are_final", final)
 
     @classmethod
@@ -96,13 +108,20 @@ class RetryPolicy:
         """Seconds to wait before retrying after ``response``, or None to stop here."""
         if retries_done >= self.max_retries:
             return None
-        if self.retry_if is None and response.status < 400 and response.status not in self.statuses:
+        refused = self.refused_if is not None and self.refused_if(response)
+        if (
+            self.retry_if is None
+            and not refused
+            and response.status < 400
+            and response.status not in self.statuses
+        ):
             return None  # the common case, decided without looking further
-        if not self.is_repeatable(request):
+        refused = refused or is_rate_limited(response)
+        if not refused and not self.is_repeatable(request):
             return None
         verdict = self.retry_if(request, response) if self.retry_if is not None else None
         if verdict is None:
-            verdict = response.status in self.statuses or is_rate_limited(response)
+            verdict = refused or response.status in self.statuses
         if not verdict:
             return None
         if self.respect_retry_after:

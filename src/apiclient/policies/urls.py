@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, quote_plus, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from apiclient.defaults import MAX_LOCATION_LENGTH
@@ -122,15 +122,28 @@ def server_url(url: str, base: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def param_pairs(params: Params) -> Iterable[tuple[str, Any]]:
+    """``params`` (a mapping or pairs) as (name, value) pairs."""
+    if isinstance(params, Mapping):
+        return cast(Mapping[str, Any], params).items()
+    return params
+
+
+def params_dict(params: Params | None) -> dict[str, Any]:
+    """``params`` (a mapping or pairs) as a new dict (the last of a repeated key wins)."""
+    if params is None:
+        return {}
+    return dict(param_pairs(params))
+
+
 def encode_params(params: Params) -> str:
     """Encode parameters as a query string.
 
     ``None`` values are dropped, booleans become ``true``/``false``, a list or tuple value
     repeats its key, and everything else is ``str()``-ed and UTF-8 percent-encoded.
     """
-    items = params.items() if isinstance(params, Mapping) else params
     pairs: list[tuple[str, str]] = []
-    for key, value in items:
+    for key, value in param_pairs(params):
         if value is None:
             continue
         if isinstance(value, (list, tuple)):

@@ -266,7 +266,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: _Server  # pyright: ignore[reportIncompatibleVariableOverride]  # (our own server class)
 
     def setup(self) -> None:
         self.fake = self.server.fake

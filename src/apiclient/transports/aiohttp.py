@@ -122,6 +122,7 @@ class AiohttpTransport:
         total = timeout.total
         task = current_task() if total is not None else None
         deadlines = self._deadlines
+        cancelling = 0
         if task is not None and total is not None:  # kept by the loop's one deadline timer
             cancelling = deadlines.watch(task, total)
         try:
@@ -143,29 +144,12 @@ class AiohttpTransport:
         stream: bool,
     ) -> Response:
         """``send`` under its deadline (kept by ``send``): the request, then the body."""
-        limits = _client_timeout(timeout.connect, timeout.read)
-        body: Any = request.body
-        if body is not None and not isinstance(body, bytes):
-            body = _async_chunks(body)
+        raw = await _open(session, request, timeout)
         failure: APIError | None = None
-        try:
-            opening = session.request(
-                request.method,
-                _wire_url(request.url),
-                data=body,
-                headers=request.headers.as_dict(),
-                allow_redirects=False,
-                timeout=limits,
-            )
-            raw = await opening
-        except _socket_errors() as exc:
-            failure = _translate(exc, sending=True)
-        if failure is not None:
-            raise failure  # (outside the handler: aiohttp's error, headers and all, is not chained)
+        data = b""
         try:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
                 await _skip_body(raw)
-                data = b""
             else:
                 check_codings(raw.headers.get("Content-Encoding"), _decodable())
                 if stream and not _sized_within(raw, MAX_DRAIN_BYTES):
@@ -202,6 +186,25 @@ class AiohttpTransport:
         self._deadlines.close()
         if session is not None and loop is not None and not loop.is_closed():
             await session.close()  # (a no-op if already closed)
+
+
+async def _open(session: Any, request: Request, timeout: Timeouts) -> Any:
+    """Send the request and read the response's head (aiohttp's ``ClientResponse``)."""
+    body: Any = request.body
+    if body is not None and not isinstance(body, bytes):
+        body = _async_chunks(body)
+    try:
+        return await session.request(
+            request.method,
+            _wire_url(request.url),
+            data=body,
+            headers=request.headers.as_dict(),
+            allow_redirects=False,
+            timeout=_client_timeout(timeout.connect, timeout.read),
+        )
+    except _socket_errors() as exc:
+        failure = _translate(exc, sending=True)
+    raise failure  # (outside the handler: aiohttp's error, headers and all, is not chained)
 
 
 async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:

@@ -177,10 +177,10 @@ class GuardedHTTPSConnection(_Guarding, HTTPSConnection):
 class GuardedHTTPPool(HTTPConnectionPool):
     """An HTTP pool of guarded connections."""
 
-    ConnectionCls = GuardedHTTPConnection
+    ConnectionCls = GuardedHTTPConnection  # pyright: ignore[reportAssignmentType]  # urllib3's protocol is stricter than its classes
 
 
 class GuardedHTTPSPool(HTTPSConnectionPool):
     """An HTTPS pool of guarded connections."""
 
-    ConnectionCls = GuardedHTTPSConnection
+    ConnectionCls = GuardedHTTPSConnection  # pyright: ignore[reportAssignmentType]  # (as above)

@@ -50,6 +50,7 @@ from apiclient.transports.guarded import (
     DeadlinePassed,
     GuardedHTTPPool,
     GuardedHTTPSPool,
+    GuardedSocket,
     MalformedResponse,
     exchange,
 )
@@ -114,9 +115,28 @@ class Urllib3Transport:
         ``timeout.total`` bounds everything on the socket: sending, the status line, the
         headers, the body and its trailers (for a stream: up to the headers).
         """
+        raw, guard = self._open(request, timeout)
+        if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
+            _skip_redirect_body(raw)
+            return Response(raw.status, raw.headers, b"", raw.reason or "", request.url)
+        _check_codings(raw)
+        if stream:
+            if guard is not None:
+                guard.relax()
+            chunks = _chunks(raw, max_body_bytes)
+            body = BodyStream(chunks, lambda: _finish(raw, chunks))
+            return Response(
+                raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url, stream=body
+            )
+        data = _read_all(raw, max_body_bytes)
+        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
+
+    def _open(
+        self, request: Request, timeout: Timeouts
+    ) -> tuple[urllib3.BaseHTTPResponse, GuardedSocket | None]:
+        """Send the request and read the response's head; its socket guard, if any."""
         scheme, host, port, target = _split_url(request.url)
         exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
-        failure: APIError | None = None
         try:
             pool = self._pool_for(scheme, host, port)
             raw = pool.urlopen(
@@ -132,26 +152,12 @@ class Urllib3Transport:
                 preload_content=False,
                 decode_content=True,
             )
+            return raw, exchange.guard
         except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
             failure = _translate(exc, sending=True)
         finally:
-            guard, exchange.guard, exchange.deadline = exchange.guard, None, None
-        if failure is not None:
-            raise failure  # (outside the handler: no urllib3 error, URL and all, chained to it)
-        if raw.status in REDIRECT_STATUSES and "location" in raw.headers:
-            _skip_redirect_body(raw)
-            return Response(raw.status, raw.headers, b"", raw.reason or "", request.url)
-        _check_codings(raw)
-        if stream:
-            if guard is not None:
-                guard.relax()
-            chunks = _chunks(raw, max_body_bytes)
-            body = BodyStream(chunks, lambda: _finish(raw, chunks))
-            return Response(
-                raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url, stream=body
-            )
-        data = _read_all(raw, max_body_bytes)
-        return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
+            exchange.guard = exchange.deadline = None
+        raise failure  # (outside the handler: no urllib3 error, URL and all, chained to it)
 
     def _pool_for(self, scheme: str, host: str, port: int | None) -> HTTPConnectionPool:
         """The origin's pool, looked up once: urllib3's own lookup costs ~20 us per call."""
