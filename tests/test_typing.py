@@ -32,3 +32,22 @@ def test_pyright_sees_the_typed_surface() -> None:
         pytest.fail("pyright is not installed (make test installs it)")
     result = run(pyright, "--pythonpath", sys.executable, *CHECKED)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyright_knows_the_type_of_every_public_symbol(tmp_path: Path) -> None:
+    """``pyright --verifytypes``: the share of the public API whose types are known."""
+    import json
+    import os
+
+    venv = str(Path(sys.executable).parent.parent)
+    env = {**os.environ, "VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["pyright", "--verifytypes", "apiclient", "--ignoreexternal", "--outputjson"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    completeness = report["typeCompleteness"]
+    assert completeness["packageRootDirectory"].endswith("apiclient")
+    assert completeness["completenessScore"] >= 0.95, [
+        d["message"] for d in report["generalDiagnostics"]
+    ][:20]

@@ -138,23 +138,25 @@ class ClientCore:
         clock: Callable[[], float] = time.monotonic,
         sleep: Any = None,
     ) -> None:
-        self.rate_limit_lock = rate_limit_lock
-        self.encoding = encoding
-        self.base_url = base_url or self.BASE_URL
+        self.rate_limit_lock: SupportsAcquire | None = rate_limit_lock
+        self.encoding: str = encoding
+        self.base_url: str = base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
-        self.auth = auth
-        self.idempotency_keys = idempotency_keys
-        self.headers = Headers(self.DEFAULT_HEADERS)
+        self.auth: Auth | None = auth
+        self.idempotency_keys: bool = idempotency_keys
+        self.headers: Headers = Headers(self.DEFAULT_HEADERS)
         self.headers["User-Agent"] = user_agent or f"apiclient/{__version__}"
         if headers:
             self.headers.update(headers)
         check_headers(self.headers.items())
         self._sleep = sleep if sleep is not None else self._default_sleep()
-        self.cache = cache
+        self.cache: ETagCache | None = cache
         self.decoder: Decoder = decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
         limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
-        self.throttle = AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
+        self.throttle: AdaptiveThrottle | None = (
+            AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
+        )
         self._settings = CallSettings(
             retry=RetryPolicy.coerce(self.RETRIES if retries is UNSET else retries),
             redirect=RedirectPolicy(max_redirects),

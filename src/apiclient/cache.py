@@ -26,7 +26,7 @@ class ETagCache:
         self.maxsize = maxsize
         self._entries: OrderedDict[str, Response] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
+        self.hits: int = 0
 
     def prepare(self, request: Request) -> Request:
         """Add ``If-None-Match`` / ``If-Modified-Since`` to a GET whose URL is cached."""

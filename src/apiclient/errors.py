@@ -56,10 +56,10 @@ class APIError(Exception):
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.request = request
-        self.attempts = attempts
-        self.retry_after = retry_after
+        self.message: str = message
+        self.request: Request | None = request
+        self.attempts: int = attempts
+        self.retry_after: float | None = retry_after
 
     #: Whether the server may have acted on the request (False only when provably not sent).
     may_have_been_processed = True
@@ -80,7 +80,7 @@ class APIError(Exception):
         """Replace the client's own secrets in what the error keeps of the server's words."""
         if spellings:
             self.message = scrub(self.message, spellings)
-            self.args = (scrub(str(self.args[0]), spellings), *self.args[1:]) if self.args else ()
+            Exception.__init__(self, self.message)  # its args: the text without the secret
 
 
 def _rebuild(cls: type[APIError], state: dict[str, Any]) -> APIError:
@@ -122,9 +122,9 @@ class HTTPStatusError(APIError):
             retry_after=retry_after,
         )
         self.response = response
-        self.status = response.status
+        self.status: int = response.status
         #: The decoded error body (JSON value, text or bytes), or None when empty.
-        self.body = body
+        self.body: Any = body
         #: The API's own error code, when its body gives one (a subclass may keep an int).
         self.code: str | int | None = code
         #: The server's message, when its body gives one.
@@ -369,8 +369,8 @@ class DecodeError(APIError):
         request: Request | None = None,
     ) -> None:
         super().__init__(f"{message}: {snippet!r}" if snippet else message, request=request)
-        self.status = status
-        self.snippet = snippet
+        self.status: int = status
+        self.snippet: str = snippet
 
     def _scrub(self, spellings: tuple[str, ...]) -> None:
         super()._scrub(spellings)
@@ -425,8 +425,8 @@ class GraphQLError(APIError):
         request: Request | None = None,
     ) -> None:
         super().__init__(message, request=request)
-        self.errors = errors
-        self.data = data
+        self.errors: list[Any] = errors
+        self.data: Any = data
         self.response = response
         first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
         extensions = first.get("extensions")

@@ -31,7 +31,7 @@ from apiclient.policies.timeouts import Timeouts, narrowed
 from apiclient.policies.urls import origin_of
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
 
-log = logging.getLogger("apiclient")
+log: logging.Logger = logging.getLogger("apiclient")
 
 
 class Throttle(Protocol):

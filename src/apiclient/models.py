@@ -200,6 +200,17 @@ class Response:
 
     __slots__ = ("attempts", "data", "headers", "reason", "request", "status", "stream", "url")
 
+    status: int
+    headers: Mapping[str, str]
+    data: bytes
+    reason: str
+    url: str
+    attempts: int
+    #: The unread body when the response was streamed (``data`` is then empty).
+    stream: BodyStream | AsyncBodyStream | None
+    #: The request that produced it, set by the client's loop (None if made by hand).
+    request: Request | None
+
     def __init__(
         self,
         status: int,
@@ -213,17 +224,15 @@ class Response:
         self.status = status
         # A transport's own case-insensitive mapping is kept as it is (no copy per call).
         given: Any = headers
-        self.headers: Mapping[str, str] = (
+        self.headers = (
             given if type(given) in _CASE_INSENSITIVE or _keeps(given) else Headers(headers)
         )
         self.data = data
         self.reason = reason
         self.url = url
         self.attempts = 1
-        #: The unread body when the response was streamed (``data`` is then empty).
         self.stream = stream
-        #: The request that produced it, set by the client's loop (None if made by hand).
-        self.request: Request | None = None
+        self.request = None
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         """The state to pickle (errors carry their response into logs, queues, processes).

@@ -37,7 +37,7 @@ class MultipartBody:
         files: Mapping[str, FileSpec],
         boundary: str | None = None,
     ) -> None:
-        self.boundary = boundary or f"apiclient-{os.urandom(16).hex()}"
+        self.boundary: str = boundary or f"apiclient-{os.urandom(16).hex()}"
         self._parts: list[tuple[bytes, _Source]] = []
         for name, value in (fields or {}).items():
             for item in value if isinstance(value, (list, tuple)) else (value,):

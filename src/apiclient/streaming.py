@@ -73,10 +73,10 @@ class _Unread:
     def __init__(self, response: Response, decoder: Decoder | None = None) -> None:
         self.response = response
         self._decoder = decoder
-        self.status = response.status
+        self.status: int = response.status
         self.headers: Mapping[str, str] = response.headers
-        self.url = response.url
-        self.reason = response.reason
+        self.url: str = response.url
+        self.reason: str = response.reason
 
     def _model_of(self, data: bytes, model: Any) -> Any:
         """``data`` (one JSON text) made into ``model``, or parsed when ``model`` is None.

@@ -51,10 +51,10 @@ class OAuth2AuthorizationCode:
     ) -> None:
         self.authorize_url = authorize_url
         self.redirect_uri = redirect_uri
-        self.scope = " ".join(scope) if isinstance(scope, list) else scope
+        self.scope: str | None = " ".join(scope) if isinstance(scope, list) else scope
         self.on_token = on_token
         self._clock = clock
-        self.endpoint = TokenEndpoint(
+        self.endpoint: TokenEndpoint = TokenEndpoint(
             token_url, client_id, client_secret, auth_method=auth_method, allow_http=allow_http
         )
         self._pending: OrderedDict[str, str] = OrderedDict()  # state -> PKCE verifier

@@ -16,6 +16,8 @@ class APIKey(AuthBase):
     only to the client's own origin and is redacted from logs and errors.
     """
 
+    credential_params: frozenset[str]  # (per key: its query parameter, if it has one)
+
     def __init__(
         self,
         key: str,

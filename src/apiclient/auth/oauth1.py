@@ -74,7 +74,7 @@ class OAuth1(AuthBase):
             verifier=verifier,
             realm=realm,
         )
-        self.credential_params = (
+        self.credential_params: frozenset[str] = (
             _QUERY_CREDENTIALS if signature_type.upper() == "QUERY" else frozenset()
         )
         self._secrets = frozenset(

@@ -201,8 +201,8 @@ class OAuth2Bearer(AuthBase):
         clock: Callable[[], float] = time.time,
         refresh_wait: float = 60.0,
     ) -> None:
-        self.endpoint = endpoint
-        self.scope = " ".join(scope) if isinstance(scope, list) else scope
+        self.endpoint: TokenEndpoint = endpoint
+        self.scope: str | None = " ".join(scope) if isinstance(scope, list) else scope
         self.on_token = on_token
         self.leeway = leeway
         self._clock = clock
@@ -211,7 +211,7 @@ class OAuth2Bearer(AuthBase):
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
         #: How many token requests this auth has sent (for monitoring and tests).
-        self.refresh_count = 0
+        self.refresh_count: int = 0
 
     @property
     def token(self) -> Token | None:

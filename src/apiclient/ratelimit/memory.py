@@ -89,9 +89,9 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.limits = (Limit(max_messages, float(every_seconds), margin), *also)
+        self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
         self.max_messages = max_messages
-        self.every_seconds = float(every_seconds)
+        self.every_seconds: float = float(every_seconds)
         self._bookings = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._grants = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._spacings = [lim.spacing for lim in self.limits]

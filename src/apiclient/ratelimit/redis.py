@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import redis
     import redis.asyncio
 
-log = logging.getLogger("apiclient")
+log: logging.Logger = logging.getLogger("apiclient")
 
 # KEYS: bookings, grants, pause end. ARGV: member, max wait (us, -1 = none), then
 # (max_messages, window us) per limit. Replies: {1, 0, granted_at} granted;
@@ -141,7 +141,7 @@ class RedisRateLimiter:
     ) -> None:
         redis_module = _redis_module()
         self.key = key
-        self.limits = (Limit(max_messages, float(every_seconds), margin), *also)
+        self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
         self.fallback = fallback
         self._sleep = sleep
         self._keys = [f"{{{key}}}:bookings", f"{{{key}}}:grants", f"{{{key}}}:pause"]

@@ -63,10 +63,10 @@ class Validator(RequestValidator):
     """In-memory storage and checks for oauthlib's server."""
 
     def __init__(self, clients: list[RegisteredClient], clock: WallClock, store: Store) -> None:
-        self.clients = {c.client_id: c for c in clients}
+        self.clients: dict[str, RegisteredClient] = {c.client_id: c for c in clients}
         self.clock = clock
-        self.store = store
-        self.lock = threading.Lock()
+        self.store: Store = store
+        self.lock: threading.Lock = threading.Lock()
 
     # clients
     def client_authentication_required(self, request: OAuthRequest, *a: Any, **k: Any) -> bool:
@@ -260,10 +260,10 @@ class AuthorizationServer:
     def __init__(self, fake: FakeServer, clients: list[RegisteredClient], clock: WallClock) -> None:
         self.fake = fake
         self.clock = clock
-        self.store = Store()
-        self.validator = Validator(clients, clock, self.store)
+        self.store: Store = Store()
+        self.validator: Validator = Validator(clients, clock, self.store)
         self.expires_in = 600
-        self.server = Server(self.validator, token_expires_in=lambda request: self.expires_in)
+        self.server: Any = Server(self.validator, token_expires_in=lambda request: self.expires_in)
         fake.add("POST /token", self._token)
         fake.add("GET /authorize", self._authorize)
         fake.add("GET /api/me", self._resource)
@@ -315,7 +315,7 @@ class AuthorizationServer:
         def route(request: RecordedRequest) -> Reply:
             valid, checked = self.server.verify_request(
                 self._uri(request),
-                request.method,  # type: ignore[arg-type]  # any method the route serves
+                request.method,
                 None,
                 dict(request.headers),
                 scopes=scopes or ["read"],

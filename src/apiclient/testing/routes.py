@@ -177,13 +177,16 @@ class RateLimitedRoute:
         status: int = 429,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.reply, self.limit, self.window, self.status = reply, limit, window, status
+        self.reply: ReplySource = reply
+        self.limit: int = limit
+        self.window: float = window
+        self.status: int = status
         self._clock = clock
         self._lock = threading.Lock()
         self._window_start = float("-inf")
         self._used = 0
         self._served = [0]
-        self.rejected = 0
+        self.rejected: int = 0
 
     def __call__(self, request: RecordedRequest) -> Reply:
         """Serve or refuse ``request``, counting it against the current window."""

@@ -138,8 +138,8 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self._open_sockets: set[socket.socket] = set()
         self.requests: list[RecordedRequest] = []
-        self.connections_opened = 0
-        self.connections_closed = 0
+        self.connections_opened: int = 0
+        self.connections_closed: int = 0
         self._closed_condition = threading.Condition(self._lock)
         self.add_routes(routes or {})
 

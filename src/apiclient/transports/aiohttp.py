@@ -36,7 +36,7 @@ from apiclient.policies.timeouts import Timeouts
 from apiclient.transports.codings import check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
 
-log = logging.getLogger("apiclient")
+log: logging.Logger = logging.getLogger("apiclient")
 
 
 _aiohttp_module: Any = None

@@ -43,7 +43,7 @@ class _Exchange(threading.local):
     guard: GuardedSocket | None = None
 
 
-exchange = _Exchange()
+exchange: _Exchange = _Exchange()
 
 
 class GuardedSocket:
@@ -56,7 +56,7 @@ class GuardedSocket:
         self._read_timeout = read_timeout
         self.deadline = deadline
         #: The server closed the stream (a receive returned nothing).
-        self.ended = False
+        self.ended: bool = False
 
     def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
         """Receive like the socket does, but never past the deadline."""

@@ -58,7 +58,7 @@ from apiclient.transports.guarded import (
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
 
-log = logging.getLogger("apiclient")
+log: logging.Logger = logging.getLogger("apiclient")
 _monotonic = time.monotonic
 
 
