@@ -53,6 +53,7 @@ bench: $(STAMP) system-deps
 	command -v valgrind >/dev/null && $(BIN)/python bench/instructions.py || true
 	$(BIN)/python bench/async_bench.py
 	$(BIN)/python bench/ratelimit.py
+	$(BIN)/python bench/models.py
 
 clean:
 	rm -rf .venv .venv-* .mypy_cache .ruff_cache .pytest_cache .hypothesis

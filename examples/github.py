@@ -1,5 +1,7 @@
 """A GitHub REST API client: the features a busy API asks of a client, in a few lines.
 
+- typed answers: each call returns a dataclass (``User``, ``Repo``, ``Issue``, ``Quota``)
+  checked against the body, so a field GitHub renames is an error that names it;
 - a bearer token (``GITHUB_TOKEN``), sent only to api.github.com;
 - ``Link: <...>; rel="next"`` pagination (``per_page=100``);
 - ``X-RateLimit-Remaining`` / ``-Reset`` read on every response: when the quota runs out,
@@ -21,6 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from apiclient import APIClient, BearerToken, ETagCache, Paginated, path_segment
@@ -32,6 +35,48 @@ from apiclient.testing import (
     paged,
     rate_limited,
 )
+
+
+@dataclass
+class User:
+    """A user's public profile (the fields used here; GitHub sends many more)."""
+
+    login: str
+    name: str | None = None
+
+
+@dataclass
+class Repo:
+    """A repository."""
+
+    id: int
+    name: str
+    full_name: str
+    stargazers_count: int
+
+
+@dataclass
+class Issue:
+    """An issue (or pull request: GitHub lists both)."""
+
+    number: int
+    title: str
+    state: str
+
+
+@dataclass
+class Quota:
+    """One rate-limit resource: ``limit``, ``remaining``, ``used``, ``reset`` (epoch seconds)."""
+
+    limit: int
+    remaining: int
+    used: int
+    reset: int
+
+
+@dataclass
+class _RateLimit:
+    resources: dict[str, Quota]
 
 
 class GitHubAPI(APIClient):
@@ -47,25 +92,23 @@ class GitHubAPI(APIClient):
         options.setdefault("cache", ETagCache(maxsize=1000))
         super().__init__(auth=BearerToken(token) if token else None, **options)
 
-    def user(self, login: str) -> dict[str, Any]:
+    def user(self, login: str) -> User:
         """A user's public profile."""
-        profile: dict[str, Any] = self.get(f"/users/{path_segment(login)}")
-        return profile
+        return self.get(f"/users/{path_segment(login)}", model=User)
 
-    def repos(self, login: str, per_page: int = 100) -> Paginated[dict[str, Any]]:
+    def repos(self, login: str, per_page: int = 100) -> Paginated[Repo]:
         """Every public repository of ``login``, ``per_page`` per request (100 at most)."""
         path = f"/users/{path_segment(login)}/repos"
-        return self.paginate(path, params={"per_page": per_page})
+        return self.paginate(path, params={"per_page": per_page}, model=Repo)
 
-    def issues(self, owner: str, repo: str, state: str = "open") -> Paginated[dict[str, Any]]:
+    def issues(self, owner: str, repo: str, state: str = "open") -> Paginated[Issue]:
         """Every issue of ``owner/repo`` in ``state`` (``open``, ``closed`` or ``all``)."""
         path = f"/repos/{path_segment(owner)}/{path_segment(repo)}/issues"
-        return self.paginate(path, params={"state": state, "per_page": 100})
+        return self.paginate(path, params={"state": state, "per_page": 100}, model=Issue)
 
-    def rate_limit(self) -> dict[str, Any]:
-        """The quota left (this call itself is free)."""
-        quota: dict[str, Any] = self.get("/rate_limit")["resources"]["core"]
-        return quota
+    def rate_limit(self) -> Quota:
+        """The core quota left (this call itself is free)."""
+        return self.get("/rate_limit", model=_RateLimit).resources["core"]
 
 
 # -- the fake GitHub, built with apiclient.testing -----------------------------------------
@@ -107,14 +150,14 @@ def fake_github(**quota: Any) -> FakeServer:
 
 def report(api: GitHubAPI, login: str) -> None:
     """What the command line prints."""
-    print(f"{login}: {api.user(login).get('name')}")
+    print(f"{login}: {api.user(login).name}")
     repos = list(api.repos(login))
-    top = sorted(repos, key=lambda repo: repo["stargazers_count"], reverse=True)[:3]
-    print(f"{len(repos)} repositories; most starred: {', '.join(r['name'] for r in top)}")
+    top = sorted(repos, key=lambda repo: repo.stargazers_count, reverse=True)[:3]
+    print(f"{len(repos)} repositories; most starred: {', '.join(r.name for r in top)}")
     api.user(login)  # asked again: a conditional request, answered 304 from the cache
     cache_hits = api.cache.hits if api.cache else 0
     print(f"profile fetched again: served from the ETag cache ({cache_hits} hit)")
-    print(f"quota left: {api.rate_limit()['remaining']}")
+    print(f"quota left: {api.rate_limit().remaining}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ import sys
 from collections.abc import AsyncIterable, Mapping
 from typing import Any, ClassVar
 
-from github import GitHubAPI, fake_github
+from github import GitHubAPI, Issue, Quota, Repo, User, _RateLimit, fake_github
 
 from apiclient import AsyncAPIClient, AsyncPaginated, BearerToken, ETagCache, path_segment
 
@@ -32,25 +32,23 @@ class AsyncGitHubAPI(AsyncAPIClient):
         options.setdefault("cache", ETagCache(maxsize=1000))
         super().__init__(auth=BearerToken(token) if token else None, **options)
 
-    async def user(self, login: str) -> dict[str, Any]:
+    async def user(self, login: str) -> User:
         """A user's public profile."""
-        profile: dict[str, Any] = await self.get(f"/users/{path_segment(login)}")
-        return profile
+        return await self.get(f"/users/{path_segment(login)}", model=User)
 
-    def repos(self, login: str, per_page: int = 100) -> AsyncPaginated[dict[str, Any]]:
+    def repos(self, login: str, per_page: int = 100) -> AsyncPaginated[Repo]:
         """Every public repository of ``login``: ``async for repo in api.repos(login)``."""
         path = f"/users/{path_segment(login)}/repos"
-        return self.paginate(path, params={"per_page": per_page})
+        return self.paginate(path, params={"per_page": per_page}, model=Repo)
 
-    def issues(self, owner: str, repo: str, state: str = "open") -> AsyncPaginated[dict[str, Any]]:
+    def issues(self, owner: str, repo: str, state: str = "open") -> AsyncPaginated[Issue]:
         """Every issue of ``owner/repo`` in ``state`` (``open``, ``closed`` or ``all``)."""
         path = f"/repos/{path_segment(owner)}/{path_segment(repo)}/issues"
-        return self.paginate(path, params={"state": state, "per_page": 100})
+        return self.paginate(path, params={"state": state, "per_page": 100}, model=Issue)
 
-    async def rate_limit(self) -> dict[str, Any]:
-        """The quota left (this call itself is free)."""
-        quota: dict[str, Any] = (await self.get("/rate_limit"))["resources"]["core"]
-        return quota
+    async def rate_limit(self) -> Quota:
+        """The core quota left (this call itself is free)."""
+        return (await self.get("/rate_limit", model=_RateLimit)).resources["core"]
 
 
 async def collect(items: AsyncIterable[Any]) -> list[Any]:
@@ -63,11 +61,11 @@ async def report(api: AsyncGitHubAPI, login: str, repo: str = "urllib3") -> None
     profile, repos, issues = await asyncio.gather(
         api.user(login), collect(api.repos(login)), collect(api.issues(login, repo))
     )
-    print(f"{login}: {profile.get('name')}")
-    top = sorted(repos, key=lambda r: r["stargazers_count"], reverse=True)[:3]
-    print(f"{len(repos)} repositories; most starred: {', '.join(r['name'] for r in top)}")
+    print(f"{login}: {profile.name}")
+    top = sorted(repos, key=lambda r: r.stargazers_count, reverse=True)[:3]
+    print(f"{len(repos)} repositories; most starred: {', '.join(r.name for r in top)}")
     print(f"{len(issues)} open issues in {login}/{repo}")
-    print(f"quota left: {(await api.rate_limit())['remaining']}")
+    print(f"quota left: {(await api.rate_limit()).remaining}")
 
 
 async def run(base_url: str, token: str | None, login: str) -> None:

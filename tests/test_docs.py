@@ -58,12 +58,20 @@ def run_in(directory: Path, *command: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_tutorials_library_passes_its_tests_and_mypy(tmp_path: Path) -> None:
     """The tutorial ends with a module and its tests: write them out, run pytest and mypy."""
-    assert write_named_blocks("tutorial.md", tmp_path) == ["bookshelf.py", "test_bookshelf.py"]
+    assert write_named_blocks("tutorial.md", tmp_path) == ["notebook.py", "test_notebook.py"]
+    lines = (tmp_path / "notebook.py").read_text().splitlines()
+    assert len(lines) < 60  # a newcomer's whole client, typed, on one screen
     tests = run_in(tmp_path, "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", ".")
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "4 passed" in tests.stdout
-    typed = run_in(tmp_path, "mypy", "--strict", "--no-incremental", "bookshelf.py")
+    typed = run_in(tmp_path, "mypy", "--strict", "--no-incremental", "notebook.py")
     assert typed.returncode == 0, typed.stdout
+    pyright = Path(sys.executable).parent / "pyright"
+    checked = subprocess.run(
+        [str(pyright), "--pythonpath", sys.executable, "notebook.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_the_testing_pages_pytest_example_passes(tmp_path: Path) -> None:

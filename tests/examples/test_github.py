@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from github import ISSUES, REPOS, GitHubAPI, github_routes, main
+from github import ISSUES, REPOS, GitHubAPI, Issue, Repo, User, github_routes, main
 
 from apiclient import RateExceededError
 from apiclient.testing import FakeServer
@@ -31,11 +31,11 @@ def serve(fake_server: FakeServer, **quota: object) -> None:
 def test_repos_follow_link_headers_with_the_token_on_every_page(fake_server: FakeServer) -> None:
     serve(fake_server)
     api = GitHubAPI("ghp_secret", base_url=fake_server.url)
-    assert list(api.repos("shazow")) == REPOS
+    assert list(api.repos("shazow")) == [Repo(**repo) for repo in REPOS]
     assert [r.args.get("page") for r in fake_server.requests] == [None, "2", "3"]
     assert {r.headers["Authorization"] for r in fake_server.requests} == {"Bearer ghp_secret"}
     assert {r.headers["X-GitHub-Api-Version"] for r in fake_server.requests} == {"2022-11-28"}
-    assert list(api.issues("shazow", "urllib3")) == ISSUES
+    assert list(api.issues("shazow", "urllib3")) == [Issue(**issue) for issue in ISSUES]
 
 
 def test_an_unchanged_resource_comes_from_the_etag_cache_and_costs_no_quota(
@@ -45,9 +45,10 @@ def test_an_unchanged_resource_comes_from_the_etag_cache_and_costs_no_quota(
     api = GitHubAPI("t", base_url=fake_server.url)
     first = api.user("shazow")
     again = api.user("shazow")
-    assert again == first and api.cache is not None and api.cache.hits == 1
+    assert again == first == User("shazow", "Andrey Petrov")
+    assert api.cache is not None and api.cache.hits == 1
     assert fake_server.requests[1].headers["If-None-Match"].startswith('"')
-    assert api.rate_limit()["remaining"] == 59  # the 304 was not counted
+    assert api.rate_limit().remaining == 59  # the 304 was not counted
 
 
 def test_at_the_end_of_the_quota_the_client_pauses_until_the_reset_instead_of_failing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from github import ISSUES, REPOS, github_routes
+from github import ISSUES, REPOS, Issue, Repo, User, github_routes
 from github_async import AsyncGitHubAPI, collect, main
 
 from apiclient.testing import FakeServer
@@ -27,8 +27,8 @@ def test_collections_and_a_profile_fetched_together_share_the_pool(
             )
 
     profile, repos, issues = asyncio.run(scenario())
-    assert profile == {"login": "shazow", "name": "Andrey Petrov"}
-    assert repos == REPOS and issues == ISSUES
+    assert profile == User("shazow", "Andrey Petrov")
+    assert repos == [Repo(**r) for r in REPOS] and issues == [Issue(**i) for i in ISSUES]
     assert {r.headers["Authorization"] for r in fake_server.requests} == {"Bearer ghp_secret"}
     assert 1 <= fake_server.connections_opened <= 2
 
