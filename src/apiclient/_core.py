@@ -255,6 +255,10 @@ class ClientCore:
     def _default_sleep(self) -> Any:
         raise NotImplementedError
 
+    def _run(self, flow: Generator[Effect, Any, Any]) -> Any:
+        """Drive ``flow`` with the transport: its value (sync) or a coroutine of it (async)."""
+        raise NotImplementedError
+
     # -- the seed's hooks, and the error hooks ----------------------------------------------
 
     def _compose_url(self, path: str, params: Params | None = None) -> str:

@@ -14,28 +14,27 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Coroutine, Generator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 from apiclient import driver
 from apiclient._core import ClientCore, SharedSecretClient, call_params
 from apiclient.calls import (
-    NO_OPTIONS,
     UNSET,
     CallOptions,
     FormData,
     PageOptions,
-    RequestOptions,
     _Unset,
 )
 from apiclient.client import _model_in
 from apiclient.effects import Effect
 from apiclient.flow import Exchange
-from apiclient.models import Request, Response, Result
+from apiclient.models import Request
 from apiclient.pagination import AsyncPaginated
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
+from apiclient.verbs import AsyncRequestVerb, AsyncVerb, request_verb, verb
 
 if TYPE_CHECKING:
     from apiclient.transports.base import AsyncTransport
@@ -103,254 +102,25 @@ class AsyncAPIClient(ClientCore):
         """The seed's internal entry point, kept for subclasses that call it."""
         return await self.request(method, path, params=params)
 
-    # -- verbs ----------------------------------------------------------------------------
+    # -- verbs: one implementation for both clients (apiclient.verbs), typed per client ----
 
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def request(
-        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def request(self, method: str, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """Send ``method path``; see ``APIClient.request``. Await the coroutine it returns.
-
-        Like every verb, it returns the driver's coroutine rather than wrapping it in one
-        more: every frame between a task and the socket costs on each resumption.
-
-        ``params`` go in the query string; ``json`` sends a JSON body; ``data`` a form
-        (mapping) or raw bytes/str; ``files`` a ``multipart/form-data`` upload (with
-        ``data`` as its fields), streamed from disk (see ``apiclient.multipart``).
-        ``timeout``, ``retries`` and ``max_body_bytes`` override the client's for this call.
-        ``idempotency_key`` sets the ``Idempotency-Key`` header, making a POST retryable.
-        An error status raises; then ``model=Repo`` builds the body into that type (a
-        dataclass, TypedDict, ``list[Repo]``, a pydantic model, a msgspec Struct...),
-        ``with_response=True`` returns ``Result(value, response)``, ``raw=True`` the final
-        ``Response`` whatever its status; otherwise ``_handle_response`` makes the value.
-        """
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return self._run(self._call_flow(method, path, call))
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def get(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def get(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """GET ``path``; see ``request`` for the options."""
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return self._run(self._call_flow("GET", path, call))
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def post(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def post(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """POST ``path`` (retried after a 429, otherwise only with an idempotency key)."""
-        return self._run(self._call_flow("POST", path, CallOptions(**options)))
-
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def put(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def put(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """PUT ``path``."""
-        return self._run(self._call_flow("PUT", path, CallOptions(**options)))
-
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def patch(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def patch(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."""
-        return self._run(self._call_flow("PATCH", path, CallOptions(**options)))
-
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Result[T]]: ...
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, T]: ...
-    @overload
-    def delete(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Coroutine[Any, Any, Any]: ...
-    def delete(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """DELETE ``path``."""
-        return self._run(self._call_flow("DELETE", path, CallOptions(**options)))
-
-    @overload
-    def head(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Response]: ...
-    @overload
-    def head(
-        self, path: str, *, raw: bool = False, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, Any]: ...
-    def head(self, path: str, **options: Any) -> Coroutine[Any, Any, Any]:
-        """HEAD ``path``; returns None unless ``raw=True`` (or ``with_response=True``)."""
-        return self._run(self._call_flow("HEAD", path, CallOptions(**options)))
+    request: AsyncRequestVerb = request_verb(
+        "Send ``method path``; see ``APIClient.request``. Await the coroutine it returns.\n\n"
+        "Like every verb, it returns the driver's coroutine rather than wrapping it in one\n"
+        "more: every frame between a task and the socket costs on each resumption."
+    )
+    get: AsyncVerb = verb("GET", "GET ``path``; see ``request`` for the options.")
+    post: AsyncVerb = verb(
+        "POST", "POST ``path`` (retried after a 429, otherwise only with an idempotency key)."
+    )
+    put: AsyncVerb = verb("PUT", "PUT ``path``; see ``request`` for the options.")
+    patch: AsyncVerb = verb(
+        "PATCH", "PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."
+    )
+    delete: AsyncVerb = verb("DELETE", "DELETE ``path``; see ``request`` for the options.")
+    head: AsyncVerb = verb(
+        "HEAD", "HEAD ``path``; returns None unless ``raw=True`` or ``with_response``."
+    )
 
     def stream(
         self,

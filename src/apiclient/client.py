@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 from apiclient import driver
 from apiclient._core import ClientCore, SharedSecretClient, call_params
 from apiclient.calls import (
-    NO_OPTIONS,
     UNSET,
     CallOptions,
     FormData,
@@ -25,12 +24,12 @@ from apiclient.calls import (
     _Unset,
 )
 from apiclient.effects import Effect
-from apiclient.models import Response, Result
 from apiclient.pagination import Paginated
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.streaming import StreamedResponse
+from apiclient.verbs import RequestVerb, Verb, request_verb, verb
 
 if TYPE_CHECKING:
     from apiclient.transports.base import Transport
@@ -86,44 +85,9 @@ class APIClient(ClientCore):
         """The seed's internal entry point, kept for subclasses that call it."""
         return self.request(method, path, params=params)
 
-    # -- verbs ----------------------------------------------------------------------------
+    # -- verbs: one implementation for both clients (apiclient.verbs), typed per client ----
 
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def request(
-        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def request(self, method: str, path: str, **options: Any) -> Any:
+    request: RequestVerb = request_verb(
         """Send ``method path`` and return the decoded body.
 
         ``params`` go in the query string; ``json`` sends a JSON body; ``data`` a form
@@ -136,199 +100,19 @@ class APIClient(ClientCore):
         ``with_response=True`` returns ``Result(value, response)``, ``raw=True`` the final
         ``Response`` whatever its status; otherwise ``_handle_response`` makes the value.
         """
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return self._run(self._call_flow(method, path, call))
-
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def get(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def get(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def get(self, path: str, **options: Any) -> Any:
-        """GET ``path``; see ``request`` for the options."""
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return self._run(self._call_flow("GET", path, call))
-
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def post(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def post(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def post(self, path: str, **options: Any) -> Any:
-        """POST ``path`` (retried after a 429, otherwise only with an idempotency key)."""
-        return self._run(self._call_flow("POST", path, CallOptions(**options)))
-
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def put(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def put(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def put(self, path: str, **options: Any) -> Any:
-        """PUT ``path``."""
-        return self._run(self._call_flow("PUT", path, CallOptions(**options)))
-
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def patch(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def patch(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def patch(self, path: str, **options: Any) -> Any:
-        """PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."""
-        return self._run(self._call_flow("PATCH", path, CallOptions(**options)))
-
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[True],
-        **options: Unpack[RequestOptions],
-    ) -> Result[T]: ...
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: type[T],
-        with_response: Literal[False] = False,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def delete(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def delete(
-        self,
-        path: str,
-        *,
-        model: None = None,
-        raw: bool = False,
-        with_response: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    def delete(self, path: str, **options: Any) -> Any:
-        """DELETE ``path``."""
-        return self._run(self._call_flow("DELETE", path, CallOptions(**options)))
-
-    @overload
-    def head(
-        self, path: str, *, raw: Literal[True], **options: Unpack[RequestOptions]
-    ) -> Response: ...
-    @overload
-    def head(self, path: str, *, raw: bool = False, **options: Unpack[RequestOptions]) -> Any: ...
-    def head(self, path: str, **options: Any) -> Any:
-        """HEAD ``path``; returns None unless ``raw=True`` (or ``with_response=True``)."""
-        return self._run(self._call_flow("HEAD", path, CallOptions(**options)))
+    )
+    get: Verb = verb("GET", "GET ``path``; see ``request`` for the options.")
+    post: Verb = verb(
+        "POST", "POST ``path`` (retried after a 429, otherwise only with an idempotency key)."
+    )
+    put: Verb = verb("PUT", "PUT ``path``; see ``request`` for the options.")
+    patch: Verb = verb(
+        "PATCH", "PATCH ``path`` (retried after a 429, otherwise only with an idempotency key)."
+    )
+    delete: Verb = verb("DELETE", "DELETE ``path``; see ``request`` for the options.")
+    head: Verb = verb(
+        "HEAD", "HEAD ``path``; returns None unless ``raw=True`` or ``with_response``."
+    )
 
     def stream(
         self,
