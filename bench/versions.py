@@ -1,6 +1,7 @@
 """This checkout against an earlier revision of apiclient, side by side in one run.
 
 Usage: .venv/bin/python bench/versions.py REV [--calls N] [--rounds R] [--workload W]
+       .venv/bin/python bench/versions.py REV --instructions [--calls N]  (needs valgrind)
 
 Answers "did this change make the common call slower?" with a ratio measured in one run:
 ``REV`` (a commit, tag or branch) is checked out as a git worktree under
@@ -12,12 +13,19 @@ per-round ratio of this checkout to ``REV``: the median, and the lowest and high
 Workloads: ``get`` (GET + JSON decoding, no model), ``post`` (a JSON POST), ``model``
 (GET into a dataclass; only this checkout has ``model=`` before issue 21, so it is
 reported against the plain GET of both).
+
+On a busy machine CPU time wanders by 10% and more from round to round; with
+``--instructions`` each version runs under ``valgrind --tool=callgrind`` instead, with
+``--calls`` calls and with none, and the difference per call is compared: instruction
+counts repeat within about 0.5% (the hash seed is fixed), whatever else the machine does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import statistics
 import subprocess
 import sys
@@ -45,6 +53,8 @@ class Item:
     stock: dict[str, int]
 
 url, calls, workload = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if len(sys.argv) > 5 and sys.argv[5] == "nogc":
+    import gc; gc.disable()
 api = APIClient(base_url=url)
 if workload == "post":
     call = lambda: api.post("/item", json={"name": "widget", "tags": ["a", "b"], "price": 9.5})
@@ -52,12 +62,12 @@ elif workload == "model":
     call = lambda: api.get("/item", model=Item)
 else:
     call = lambda: api.get("/item")
-for _ in range(min(calls, 500)):
+for _ in range(500):
     call()
 start = time.process_time()
 for _ in range(calls):
     call()
-print(json.dumps((time.process_time() - start) / calls))
+print(json.dumps((time.process_time() - start) / max(calls, 1)))
 """
 
 
@@ -76,6 +86,21 @@ def worktree(revision: str) -> Path:
     return path
 
 
+def instructions(src: Path, url: str, calls: int, workload: str) -> float:
+    """Instructions per call of the apiclient in ``src``, counted by callgrind."""
+
+    def count(n: int) -> int:
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             "-c", CHILD, str(src), url, str(n), workload, os.environ.get("BENCH_GC", "")],
+            capture_output=True, text=True, check=True, timeout=1800,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        return int(re.findall(r"Collected : (\d+)", result.stderr)[-1])
+
+    return (count(calls) - count(0)) / calls
+
+
 def measure(src: Path, url: str, calls: int, workload: str) -> float:
     """CPU seconds per call of the apiclient in ``src``, in a fresh interpreter."""
     out = subprocess.run(
@@ -91,6 +116,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--workload", choices=["get", "post", "model"], default="get")
+    parser.add_argument("--instructions", action="store_true", help="count, do not time")
     args = parser.parse_args()
     before = worktree(args.revision) / "src"
     now = ROOT / "src"
@@ -100,6 +126,17 @@ def main() -> int:
         "before": (before, "get" if args.workload == "model" else args.workload),
         "now": (now, args.workload),
     }
+    if args.instructions:
+        try:
+            counted = {name: instructions(src, server.url, args.calls, w)
+                       for name, (src, w) in runs.items()}  # fmt: skip
+        finally:
+            server.stop()
+        print(f"{args.workload}: instructions per call, this checkout against {args.revision}")
+        for name, value in counted.items():
+            print(f"  {name:>6}: {value / 1e3:8.1f}k")
+        print(f"  ratio: {counted['now'] / counted['before']:.3f}x")
+        return 0
     try:
         for number in range(args.rounds):
             for name in rotated(list(runs), number):

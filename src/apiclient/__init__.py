@@ -51,7 +51,6 @@ from apiclient.errors import (
     UnprocessableEntity,
     ValidationError,
 )
-from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
 from apiclient.models import BodyStream, Headers, Request, Response, Result
 from apiclient.multipart import MultipartBody
 from apiclient.pagination import AsyncPaginated, Paginated
@@ -81,6 +80,7 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
+    from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
     from apiclient.ratelimit.redis import RedisRateLimiter
     from apiclient.transports.aiohttp import AiohttpTransport
     from apiclient.transports.urllib3 import Urllib3Transport
@@ -195,6 +195,10 @@ def __getattr__(name: str) -> object:
         from apiclient.transports.aiohttp import AiohttpTransport
 
         return AiohttpTransport
+    if name in ("GraphQLClient", "AsyncGraphQLClient"):
+        from apiclient import graphql
+
+        return getattr(graphql, name)
     if name == "RedisRateLimiter":
         from apiclient.ratelimit.redis import RedisRateLimiter
 

@@ -24,8 +24,7 @@ from apiclient.auth.base import Auth, secrets_of
 from apiclient.auth.keys import APIKey
 from apiclient.cache import ETagCache
 from apiclient.calls import NO_OPTIONS, UNSET, CallOptions, _Unset, encode_body
-from apiclient.decoders import Decoder, default_decoder, describe_path
-from apiclient.decoders.validation import Mismatch
+from apiclient.decoders import Decoder, Mismatch, default_decoder, describe_path
 from apiclient.defaults import (
     ERROR_SNIPPET_CHARS,
     IDEMPOTENCY_HEADER,
@@ -314,7 +313,8 @@ class ClientCore:
         The request is built when the flow first runs: for the async client, when the call
         is awaited, as with any ``async def``.
         """
-        request = self._build_request(method, self._compose_url(path, call.params), call)
+        params = None if call is NO_OPTIONS else call.params
+        request = self._build_request(method, self._compose_url(path, params), call)
         response = yield from self._flow(request, call)
         return self._finish(response, request, call)
 
@@ -323,12 +323,13 @@ class ClientCore:
         check_url_text(url)
         headers = self.headers.copy()
         body = None
-        if call.json is not None or call.data is not None or call.files is not None:
-            body, described = encode_body(call.json, call.data, call.files, self.encoding)
-            headers.update(described)
-        if call.headers:
-            check_headers(call.headers.items())
-            headers.update(call.headers)
+        if call is not NO_OPTIONS:  # (the common call has none: no option looked at)
+            if call.json is not None or call.data is not None or call.files is not None:
+                body, described = encode_body(call.json, call.data, call.files, self.encoding)
+                headers.update(described)
+            if call.headers:
+                check_headers(call.headers.items())
+                headers.update(call.headers)
         if call.idempotency_key is not None:
             headers[IDEMPOTENCY_HEADER] = call.idempotency_key
         elif (
@@ -343,7 +344,9 @@ class ClientCore:
 
     def _flow(self, request: Request, call: CallOptions = NO_OPTIONS) -> Exchange:
         """One call's request loop, for either driver: with its settings, through the cache."""
-        settings = self._settings_for(call) if call.overrides_settings else self._settings
+        settings = self._settings
+        if call is not NO_OPTIONS and call.overrides_settings:
+            settings = self._settings_for(call)
         cache = self.cache
         if cache is None:
             return exchange(request, settings)
@@ -366,18 +369,19 @@ class ClientCore:
         Whoever raises (the hooks, or an override of them), the error leaves with the
         call's redacted request and attempt count, and without the client's secrets.
         """
-        if call.raw:
+        plain = call is NO_OPTIONS
+        if not plain and call.raw:
             return response
         try:
             self._raise_for_status(response, request)
-            model = call.model
+            model = None if plain else call.model
             value = self._handle_response(response) if model is None else self._decode(
                 response, model
             )
         except APIError as error:
             self._annotate(error, request, response)
             raise
-        return Result(value, response) if call.with_response else value
+        return Result(value, response) if not plain and call.with_response else value
 
     def _decode(self, response: Response, model: Any) -> Any:
         """The response's body made into ``model`` by the client's decoder."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from apiclient.multipart import FileSpec, MultipartBody
 from apiclient.policies.retries import RetryPolicy
@@ -61,52 +60,27 @@ class PageOptions(TypedDict, total=False):
     retries: RetryPolicy | int | _Unset
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class CallOptions:
-    """Everything one call was asked to do beyond its method and path (immutable)."""
+class CallOptions(NamedTuple):
+    """Everything one call was asked to do beyond its method and path (immutable).
 
-    params: Params | None
-    json: Any
-    data: FormData | None
-    files: Mapping[str, FileSpec] | None
-    headers: Mapping[str, str] | None
-    timeout: TimeoutLike | _Unset
-    retries: RetryPolicy | int | _Unset
-    max_body_bytes: int | None
-    idempotency_key: str | None
+    A named tuple: made in well under a microsecond, which every call with options pays.
+    """
+
+    params: Params | None = None
+    json: Any = None
+    data: FormData | None = None
+    files: Mapping[str, FileSpec] | None = None
+    headers: Mapping[str, str] | None = None
+    timeout: TimeoutLike | _Unset = UNSET
+    retries: RetryPolicy | int | _Unset = UNSET
+    max_body_bytes: int | None = None
+    idempotency_key: str | None = None
     #: The type the body is made into (None: the decoded body as ``_handle_response`` gives it).
-    model: Any
+    model: Any = None
     #: Return the ``Response`` itself, whatever its status.
-    raw: bool
+    raw: bool = False
     #: Return ``Result(value, response)``: the value and the headers, errors still raised.
-    with_response: bool
-
-    def __init__(
-        self,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        data: FormData | None = None,
-        files: Mapping[str, FileSpec] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-        max_body_bytes: int | None = None,
-        idempotency_key: str | None = None,
-        model: Any = None,
-        raw: bool = False,
-        with_response: bool = False,
-    ) -> None:
-        if raw and (model is not None or with_response):
-            raise TypeError("raw=True returns the Response itself: no model= or with_response=")
-        # (filled through the slots' descriptors: object.__setattr__ costs twice as much)
-        for slot, value in (
-            (_params, params), (_json, json), (_data, data), (_files, files),
-            (_headers, headers), (_timeout, timeout), (_retries, retries),
-            (_max_body_bytes, max_body_bytes), (_idempotency_key, idempotency_key),
-            (_model, model), (_raw, raw), (_with_response, with_response),
-        ):  # fmt: skip
-            slot(self, value)
+    with_response: bool = False
 
     @property
     def overrides_settings(self) -> bool:
@@ -115,10 +89,15 @@ class CallOptions:
         return not unset or self.max_body_bytes is not None
 
 
-(
-    _params, _json, _data, _files, _headers, _timeout, _retries, _max_body_bytes,
-    _idempotency_key, _model, _raw, _with_response,
-) = (getattr(CallOptions, name).__set__ for name in CallOptions.__slots__)  # fmt: skip
+def call_options(options: Mapping[str, Any]) -> CallOptions:
+    """The ``CallOptions`` of a verb's keyword arguments (``NO_OPTIONS`` for none)."""
+    if not options:
+        return NO_OPTIONS
+    call = CallOptions(**options)
+    if call.raw and (call.model is not None or call.with_response):
+        raise TypeError("raw=True returns the Response itself: no model= or with_response=")
+    return call
+
 
 #: A call with nothing but defaults (``api.get(path)``): made once, shared.
 NO_OPTIONS = CallOptions()

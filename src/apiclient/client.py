@@ -205,7 +205,7 @@ class APIClient_SharedSecret(SharedSecretClient, APIClient):
 
 def _model_in(more_params: dict[str, Any]) -> Any:
     """Take ``model`` out of ``call``'s keyword parameters if it is a type, not a value."""
-    from apiclient.decoders.validation import is_model
+    from apiclient.decoders import is_model
 
     candidate = more_params.get("model")
     if candidate is not None and is_model(candidate):

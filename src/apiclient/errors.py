@@ -394,7 +394,7 @@ class ValidationError(DecodeError):
         snippet: str = "",
         request: Request | None = None,
     ) -> None:
-        from apiclient.decoders.validation import type_name
+        from apiclient.decoders import type_name
 
         super().__init__(
             f"the {status or ''} response does not fit {type_name(model)} at {path}: {reason}",

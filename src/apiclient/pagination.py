@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from apiclient.calls import CallOptions
-from apiclient.decoders import describe_path
-from apiclient.decoders.validation import Mismatch
+from apiclient.decoders import Mismatch, describe_path
 from apiclient.defaults import MAX_PAGES, SAFE_HEADERS
 from apiclient.effects import Effect
 from apiclient.errors import APIError, PaginationError, ValidationError

@@ -5,8 +5,8 @@ the call's ``CallOptions`` and runs ``_call_flow`` through the client's ``_run``
 returns the value for ``APIClient`` and a coroutine for ``AsyncAPIClient``). The class
 attribute is annotated with a protocol whose overloaded ``__call__`` is what type checkers
 see: ``Verb`` for the sync client, ``AsyncVerb`` for the async one, and the ``request``
-forms with a method first. ``Client.get`` on the class is a plain function (for
-``help()``, ``inspect`` and ``typing.get_type_hints``); on an instance it is bound.
+forms with a method first. At run time a verb is a plain function, bound as any method
+(``help()``, ``inspect`` and ``typing.get_type_hints`` see it as one).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, Unpack, overload
 
-from apiclient.calls import NO_OPTIONS, CallOptions, RequestOptions
+from apiclient.calls import NO_OPTIONS, RequestOptions, call_options
 
 if TYPE_CHECKING:
-    from apiclient._core import ClientCore
     from apiclient.models import Response, Result
 
 T = TypeVar("T")
@@ -177,80 +176,28 @@ class AsyncRequestVerb(Protocol):
     ) -> Coroutine[Any, Any, Any]: ...
 
 
-class _BoundVerb:
-    """A verb bound to a client: ``api.get``."""
-
-    __slots__ = ("_client", "_method")
-
-    def __init__(self, client: ClientCore, method: str) -> None:
-        self._client = client
-        self._method = method
-
-    def __call__(self, path: str, **options: Any) -> Any:
-        client = self._client
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return client._run(client._call_flow(self._method, path, call))
-
-    def __repr__(self) -> str:
-        return f"<{self._method.lower()} of {self._client!r}>"
-
-
-class _BoundRequest:
-    """``api.request``, bound to a client."""
-
-    __slots__ = ("_client",)
-
-    def __init__(self, client: ClientCore) -> None:
-        self._client = client
-
-    def __call__(self, method: str, path: str, **options: Any) -> Any:
-        client = self._client
-        call = CallOptions(**options) if options else NO_OPTIONS
-        return client._run(client._call_flow(method, path, call))
-
-    def __repr__(self) -> str:
-        return f"<request of {self._client!r}>"
-
-
-class _VerbDescriptor:
-    """The class attribute behind a verb (see the module docstring)."""
-
-    def __init__(self, method: str | None, doc: str) -> None:
-        self._method = method
-        self.__doc__ = doc
-        self._function = _function_for(method, doc)
-
-    def __get__(self, client: ClientCore | None, owner: type | None = None) -> Any:
-        if client is None:
-            return self._function
-        if self._method is None:
-            return _BoundRequest(client)
-        return _BoundVerb(client, self._method)
-
-
 def verb(method: str, doc: str) -> Any:
-    """The verb ``method`` (``"GET"``...) for a client class, documented by ``doc``."""
-    return _VerbDescriptor(method, doc)
+    """The verb ``method`` (``"GET"``...) for a client class, documented by ``doc``.
 
-
-def request_verb(doc: str) -> Any:
-    """``request(method, path, **options)`` for a client class."""
-    return _VerbDescriptor(None, doc)
-
-
-def _function_for(method: str | None, doc: str) -> Any:
-    """The plain function a verb is, seen on the class (``Client.get(api, path)`` works)."""
-    if method is None:
-
-        def request(client: Any, method: str, path: str, **options: Any) -> Any:
-            return _BoundRequest(client)(method, path, **options)
-
-        request.__doc__ = doc
-        return request
+    A plain function, so that Python binds it as it binds any method (at no cost); the
+    class attribute's annotation (``Verb``, ``AsyncVerb``) is its type.
+    """
 
     def call(client: Any, path: str, **options: Any) -> Any:
-        return _BoundVerb(client, method)(path, **options)
+        call = call_options(options) if options else NO_OPTIONS
+        return client._run(client._call_flow(method, path, call))
 
     call.__name__ = call.__qualname__ = method.lower()
     call.__doc__ = doc
     return call
+
+
+def request_verb(doc: str) -> Any:
+    """``request(method, path, **options)`` for a client class."""
+
+    def request(client: Any, method: str, path: str, **options: Any) -> Any:
+        call = call_options(options) if options else NO_OPTIONS
+        return client._run(client._call_flow(method, path, call))
+
+    request.__doc__ = doc
+    return request

@@ -19,9 +19,17 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol, get_args, runtime_checkable
 
-from apiclient.decoders.validation import Mismatch, convert, describe_path
+from apiclient.decoders.mismatch import Mismatch, describe_path, is_model, type_name
 
-__all__ = ["AutoDecoder", "Decoder", "Mismatch", "default_decoder", "describe_path"]
+__all__ = [
+    "AutoDecoder",
+    "Decoder",
+    "Mismatch",
+    "default_decoder",
+    "describe_path",
+    "is_model",
+    "type_name",
+]
 
 
 @runtime_checkable
@@ -44,11 +52,13 @@ class BuiltinDecoder:
         """Parse strict JSON (no NaN), then convert."""
         from apiclient.policies.decoding import parse_json_bytes
 
-        return convert(parse_json_bytes(data), model)
+        return self.convert(parse_json_bytes(data), model)
 
     def convert(self, value: Any, model: Any) -> Any:
         """Check ``value`` against ``model`` and build it."""
-        return convert(value, model)
+        from apiclient.decoders import validation  # on the first model: it is the heavy part
+
+        return validation.convert(value, model)
 
 
 class AutoDecoder:

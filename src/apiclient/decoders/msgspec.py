@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from apiclient.decoders.validation import Mismatch
+from apiclient.decoders.mismatch import Mismatch
 
 _AT = re.compile(r" - at `\$(.*)`$")
 _PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiclient.decoders.validation import Mismatch
+from apiclient.decoders.mismatch import Mismatch
 
 
 class PydanticDecoder:

@@ -31,40 +31,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Union, get_args, get_origin
 
+from apiclient.decoders.mismatch import Mismatch, type_name
+
 Convert = Callable[[Any], Any]
-
-
-class Mismatch(ValueError):
-    """A value does not fit its type; ``path`` says where, ``reason`` how."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.path: list[str | int] = []
-
-
-def is_model(candidate: Any) -> bool:
-    """Whether ``candidate`` is a type form (``Repo``, ``list[Repo]``, ``A | B``), not a value."""
-    return (
-        isinstance(candidate, type)
-        or get_origin(candidate) is not None
-        or isinstance(candidate, types.UnionType)
-    )
-
-
-def describe_path(path: Sequence[str | int]) -> str:
-    """``["items", 3, "id"]`` as ``$.items[3].id``."""
-    text = "$"
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
-
-
-def type_name(model: Any) -> str:
-    """A short, readable name for a type (``Repo``, ``list[Repo]``, ``int | None``)."""
-    if isinstance(model, type) and get_origin(model) is None:
-        return model.__qualname__
-    return repr(model).replace("typing.", "").replace(f"{__name__}.", "")
 
 
 _cache: dict[Any, Convert] = {}
