@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
@@ -38,6 +39,7 @@ from apiclient.effects import Effect, SupportsAcquire
 from apiclient.errors import APIError, HTTPStatusError, ValidationError, http_error_for
 from apiclient.flow import CallSettings, Exchange, exchange
 from apiclient.models import Headers, Request, Response, Result
+from apiclient.observers import Hooks
 from apiclient.policies import error_bodies
 from apiclient.policies.decoding import decode_body, is_json_type
 from apiclient.policies.pagination import LinkHeader, Paginator
@@ -85,8 +87,11 @@ class ClientCore:
             ``If-Modified-Since``); a 304 then returns the cached body.
         on_request, on_response: hooks called on every attempt (retries and redirects
             included): ``on_request(request)`` before credentials are added (it may change
-            ``request.headers``), ``on_response(request, response)`` after. For metrics,
-            tracing and custom headers; use ``redact_url`` where they print URLs.
+            ``request.headers``), ``on_response(request, response)`` after. For custom
+            headers and quick metrics; use ``redact_url`` where they print URLs.
+        observers: objects told of every call, attempt, retry and wait, errors and
+            cancellations included (``apiclient.observers``; OpenTelemetry:
+            ``apiclient.otel.OpenTelemetryObserver``).
         user_agent: the ``User-Agent`` header.
         decoder: builds ``model=`` values (default: the class's ``DECODER``, or an
             ``AutoDecoder``: pydantic, msgspec or apiclient's own validator by model).
@@ -110,72 +115,49 @@ class ClientCore:
     DECODER: ClassVar[Decoder | None] = None
     #: Accept ``NaN`` / ``Infinity`` in JSON bodies (Python's json does, the JSON RFC does not).
     ALLOW_JSON_NAN: ClassVar[bool] = False
+    #: The logger this client writes to (a library built on apiclient sets its own name).
+    LOGGER: ClassVar[str] = "apiclient"
 
     def __init__(
-        self,
-        rate_limit_lock: SupportsAcquire | None = None,
-        encoding: str = "utf8",
-        *,
-        base_url: str | None = None,
-        auth: Auth | None = None,
-        timeout: TimeoutLike | _Unset = UNSET,
-        retries: RetryPolicy | int | _Unset = UNSET,
-        max_redirects: int = MAX_REDIRECTS,
-        headers: Mapping[str, str] | None = None,
-        transport: Any = None,
-        verify: bool = True,
-        ca_certs: str | None = None,
-        pool_maxsize: int = POOL_MAXSIZE,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        idempotency_keys: bool = False,
-        adaptive_throttle: bool = True,
+        self, rate_limit_lock: SupportsAcquire | None = None, encoding: str = "utf8", *,
+        base_url: str | None = None, auth: Auth | None = None,
+        timeout: TimeoutLike | _Unset = UNSET, retries: RetryPolicy | int | _Unset = UNSET,
+        max_redirects: int = MAX_REDIRECTS, headers: Mapping[str, str] | None = None,
+        transport: Any = None, verify: bool = True, ca_certs: str | None = None,
+        pool_maxsize: int = POOL_MAXSIZE, max_body_bytes: int = MAX_BODY_BYTES,
+        idempotency_keys: bool = False, adaptive_throttle: bool = True,
         cache: ETagCache | None = None,
         on_request: RequestHook | Iterable[RequestHook] = (),
         on_response: ResponseHook | Iterable[ResponseHook] = (),
-        user_agent: str | None = None,
-        decoder: Decoder | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        observers: Iterable[Any] = (), user_agent: str | None = None,
+        decoder: Decoder | None = None, clock: Callable[[], float] = time.monotonic,
         sleep: Any = None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         self.rate_limit_lock: SupportsAcquire | None = rate_limit_lock
         self.encoding: str = encoding
         self.base_url: str = base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
         self.auth: Auth | None = auth
         self.idempotency_keys: bool = idempotency_keys
-        self.headers: Headers = Headers(self.DEFAULT_HEADERS)
-        self.headers["User-Agent"] = user_agent or f"apiclient/{__version__}"
-        if headers:
-            self.headers.update(headers)
-        check_headers(self.headers.items())
+        self.headers: Headers = _client_headers(self.DEFAULT_HEADERS, headers, user_agent)
         self._sleep = sleep if sleep is not None else self._default_sleep()
         self.cache: ETagCache | None = cache
         self.decoder: Decoder = decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
-        limiter = rate_limit_lock if isinstance(rate_limit_lock, Limiter) else None
         self.throttle: AdaptiveThrottle | None = (
-            AdaptiveThrottle(clock, limiter=limiter) if adaptive_throttle else None
+            _throttle(clock, rate_limit_lock) if adaptive_throttle else None
         )
         self._settings = CallSettings(
             retry=RetryPolicy.coerce(self.RETRIES if retries is UNSET else retries),
             redirect=RedirectPolicy(max_redirects),
             timeout=Timeouts.coerce(self.TIMEOUT if timeout is UNSET else timeout),
-            max_body_bytes=max_body_bytes,
-            clock=clock,
-            auth=auth,
-            limiter=rate_limit_lock,
-            throttle=self.throttle,
-            safe_params=self._safe_params,
-            auth_origin=self._base.origin,
-            auth_prefix=self._base.prefix,
-            on_request=_hooks(on_request),
-            on_response=_hooks(on_response),
-        )
-        #: Whether ``close()`` closes the transport (a ``with_options`` client shares it).
-        self._owns_transport = True
-        if transport is None:
-            transport = self._default_transport(pool_maxsize, verify, ca_certs)
-        self.transport = transport
+            max_body_bytes=max_body_bytes, clock=clock, auth=auth, limiter=rate_limit_lock,
+            throttle=self.throttle, safe_params=self._safe_params, auth_origin=self._base.origin,
+            auth_prefix=self._base.prefix, logger=logging.getLogger(self.LOGGER),
+            observers=_observers(on_request, on_response, observers),
+        )  # fmt: skip
+        self._owns_transport = True  # (a with_options client shares the transport)
+        self.transport = transport or self._default_transport(pool_maxsize, verify, ca_certs)
 
     # The call settings are the one source of truth; these read and replace them. Each call
     # reads the (immutable) settings once, so changing them is safe while calls run.
@@ -500,6 +482,34 @@ def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> 
     """``exchange`` made conditional: validators sent, and a 304 answered from the cache."""
     response = yield from exchange(cache.prepare(request), settings)
     return cache.resolve(request, response)
+
+
+def _throttle(clock: Callable[[], float], limiter: object) -> AdaptiveThrottle:
+    """The client's adaptive throttle, pausing its limiter too if that can pause."""
+    return AdaptiveThrottle(clock, limiter=limiter if isinstance(limiter, Limiter) else None)
+
+
+def _client_headers(
+    defaults: Mapping[str, str], given: Mapping[str, str] | None, user_agent: str | None
+) -> Headers:
+    """Every request's headers: the class's, the ``User-Agent``, then those given (checked)."""
+    headers = Headers(defaults)
+    headers["User-Agent"] = user_agent or f"apiclient/{__version__}"
+    if given:
+        headers.update(given)
+    check_headers(headers.items())
+    return headers
+
+
+def _observers(
+    on_request: RequestHook | Iterable[RequestHook],
+    on_response: ResponseHook | Iterable[ResponseHook],
+    observers: Iterable[Any],
+) -> tuple[Any, ...]:
+    """The client's observers: its hooks first (as ``Hooks``), then those it was given."""
+    requests, responses = _hooks(on_request), _hooks(on_response)
+    hooks = (Hooks(requests, responses),) if requests or responses else ()
+    return (*hooks, *observers)
 
 
 def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:

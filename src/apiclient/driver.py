@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 from apiclient.effects import Acquire, Effect, Pause, Send, Sleep, Wait
-from apiclient.errors import APIError
 from apiclient.ratelimit.base import Limiter
 from apiclient.transports.base import AsyncTransport, Transport
 
@@ -25,9 +24,14 @@ def run(
     transport: Transport,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """Drive ``flow`` to its return value; apiclient errors are thrown back into it."""
+    """Drive ``flow`` to its return value; an effect's error is thrown back into it.
+
+    Every error goes back in, not only apiclient's: the flow's observers then see a
+    ``KeyboardInterrupt`` or a cancelled task end the attempt it ended, and the flow
+    re-raises what it does not handle.
+    """
     value: Any = None
-    error: APIError | None = None
+    error: BaseException | None = None
     try:
         while True:
             try:
@@ -37,25 +41,32 @@ def run(
                 return result
             value = error = None
             try:
-                if type(effect) is Send:
+                if type(effect) is Send:  # (the hot path, before any other dispatch)
                     value = transport.send(
                         effect.request,
                         timeout=effect.timeout,
                         max_body_bytes=effect.max_body_bytes,
                         stream=effect.stream,
                     )
-                elif type(effect) is Sleep:
-                    sleep(effect.seconds)
-                elif type(effect) is Acquire:
-                    _acquire(effect)
-                elif type(effect) is Pause:
-                    effect.limiter.pause(effect.seconds)
-                elif type(effect) is Wait:
-                    value = effect.event.wait(effect.timeout)
-            except APIError as exc:
+                else:
+                    value = _perform(effect, sleep)
+            except BaseException as exc:
                 error = exc
     finally:
         flow.close()
+
+
+def _perform(effect: Effect, sleep: Callable[[float], None]) -> Any:
+    """Any effect but ``Send``, done in this thread; what the flow is resumed with."""
+    if type(effect) is Sleep:
+        sleep(effect.seconds)
+    elif type(effect) is Acquire:
+        _acquire(effect)
+    elif type(effect) is Pause:
+        effect.limiter.pause(effect.seconds)
+    elif type(effect) is Wait:
+        return effect.event.wait(effect.timeout)
+    return None
 
 
 async def run_async(
@@ -63,9 +74,9 @@ async def run_async(
     transport: AsyncTransport,
     sleep: Callable[[float], Awaitable[Any]] | None = None,
 ) -> T:
-    """``run`` for asyncio: the same flow, each effect awaited."""
+    """``run`` for asyncio: the same flow, each effect awaited (a cancellation thrown in)."""
     value: Any = None
-    error: APIError | None = None
+    error: BaseException | None = None
     try:
         while True:
             try:
@@ -86,18 +97,25 @@ async def run_async(
                     # with many calls in flight the garbage collector would walk it again.
                     del effect
                     value = await sending
-                elif type(effect) is Sleep:
-                    await (sleep or _asyncio().sleep)(effect.seconds)
-                elif type(effect) is Acquire:
-                    await _acquire_async(effect)
-                elif type(effect) is Pause:
-                    await _pause_async(effect)
-                elif type(effect) is Wait:  # another task or thread is refreshing a token
-                    value = await _asyncio().to_thread(effect.event.wait, effect.timeout)
-            except APIError as exc:
+                else:
+                    value = await _perform_async(effect, sleep)
+            except BaseException as exc:
                 error = exc
     finally:
         flow.close()
+
+
+async def _perform_async(effect: Effect, sleep: Callable[[float], Awaitable[Any]] | None) -> Any:
+    """Any effect but ``Send``, awaited; what the flow is resumed with."""
+    if type(effect) is Sleep:
+        await (sleep or _asyncio().sleep)(effect.seconds)
+    elif type(effect) is Acquire:
+        await _acquire_async(effect)
+    elif type(effect) is Pause:
+        await _pause_async(effect)
+    elif type(effect) is Wait:  # another task or thread is refreshing a token
+        return await _asyncio().to_thread(effect.event.wait, effect.timeout)
+    return None
 
 
 def sync_transport(transport: Transport) -> Transport:

@@ -245,6 +245,25 @@ def error_class_for(status: int) -> type[HTTPStatusError]:
     return ClientError if status < 500 else ServerError
 
 
+def _decoded_or_text(response: Response, encoding: str) -> Any:
+    """An error body, decoded by its content type, or as text when it does not decode."""
+    from apiclient.policies.decoding import decode_body
+
+    try:
+        return decode_body(response, encoding)
+    except DecodeError:
+        return response.text
+
+
+def _declared(
+    errors: Mapping[str | int, type[HTTPStatusError]] | None, code: str | None, status: int
+) -> type[HTTPStatusError] | None:
+    """The class ``errors`` declares for the API's ``code``, else for the ``status``."""
+    if not errors:
+        return None
+    return (errors.get(code) if code is not None else None) or errors.get(status)
+
+
 def http_error_for(
     response: Response,
     body: Any = _UNREAD,
@@ -261,26 +280,20 @@ def http_error_for(
     in the body (read with the common shapes when not given). The request is redacted
     (``safe_params``: the query parameters whose values may show; default the usual ones).
     """
-    from apiclient.policies.decoding import decode_body
+    from apiclient.defaults import SAFE_QUERY_PARAMS
     from apiclient.policies.error_bodies import error_code, error_message
     from apiclient.policies.ratelimit_headers import retry_after_seconds
     from apiclient.redaction import redacted_request
 
     if body is _UNREAD:
-        try:
-            body = decode_body(response, encoding)
-        except DecodeError:
-            body = response.text
+        body = _decoded_or_text(response, encoding)
     if code is None:
         code = error_code(body)
-    declared = errors or {}
-    cls = (code is not None and declared.get(code)) or declared.get(response.status)
+    cls = _declared(errors, code, response.status) or error_class_for(response.status)
     request = response.request
     if request is not None:
-        request = (
-            redacted_request(request, safe_params) if safe_params else redacted_request(request)
-        )
-    return (cls or error_class_for(response.status))(
+        request = redacted_request(request, safe_params or SAFE_QUERY_PARAMS)
+    return cls(
         response,
         request=request,
         body=body,

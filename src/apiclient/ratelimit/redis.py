@@ -139,7 +139,6 @@ class RedisRateLimiter:
         fallback: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        redis_module = _redis_module()
         self.key = key
         self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
         self.fallback = fallback
@@ -151,11 +150,16 @@ class RedisRateLimiter:
         self._member_prefix = f"{os.getpid()}-{os.urandom(6).hex()}-"
         self._counter = itertools.count()  # next() on a count is atomic; a generator is not
         self._timeout = timeout
-        self._url: str | None = None
-        self._sync: Any = None
         self._async_scripts: weakref.WeakKeyDictionary[Any, _LoopScripts] = (
             weakref.WeakKeyDictionary()
         )
+        self._connect(url_or_client, timeout)
+
+    def _connect(self, url_or_client: Any, timeout: float) -> None:
+        """Keep the URL or the client given; register the scripts on a sync client."""
+        redis_module = _redis_module()
+        self._url: str | None = None
+        self._sync: Any = None
         self._given_async: Any = None
         if isinstance(url_or_client, str):
             self._url = url_or_client

@@ -69,11 +69,17 @@ def paged(
     """
     collection = list(items)
     if style in ("link", "page"):
-        return _refusing_bad_input(
-            _numbered_pages(collection, style, per_page, max_per_page, items_key)
-        )
+        serve = _numbered_pages(collection, style, per_page, max_per_page, items_key)
+    else:
+        serve = _windowed_pages(collection, style, per_page, max_per_page, items_key)
+    return _refusing_bad_input(serve)
 
-    @_refusing_bad_input
+
+def _windowed_pages(
+    collection: list[Any], style: str, per_page: int, max_per_page: int, items_key: str
+) -> RouteFunction:
+    """The offset, cursor, has_more and graph styles: a window of the collection a page."""
+
     def serve(request: RecordedRequest) -> Reply:
         size = _page_size(request.args.get("limit"), per_page, max_per_page)
         start = _start_of(request, style, collection)

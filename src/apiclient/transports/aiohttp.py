@@ -145,37 +145,22 @@ class AiohttpTransport:
     ) -> Response:
         """``send`` under its deadline (kept by ``send``): the request, then the body."""
         raw = await _open(session, request, timeout)
-        failure: APIError | None = None
-        data = b""
         try:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
                 await _skip_body(raw)
+                data = b""
             else:
                 check_codings(raw.headers.get("Content-Encoding"), _decodable())
                 if stream and not _sized_within(raw, MAX_DRAIN_BYTES):
                     # (a small body is read up front: it can then be dropped without closing
                     # the connection, e.g. a 503 before a retry)
-                    chunks = _chunks(raw, max_body_bytes)
-                    return Response(
-                        raw.status,
-                        raw.headers,
-                        b"",
-                        reason=raw.reason or "",
-                        url=request.url,
-                        stream=AsyncBodyStream(chunks, raw.close),
-                    )
-                if _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
-                    data = await raw.read()  # sized, unencoded, under the cap: one read
-                else:
-                    data = b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
-        except _socket_errors() as exc:
-            raw.close()
-            failure = _translate(exc, sending=False)
+                    body = AsyncBodyStream(_chunks(raw, max_body_bytes), raw.close)
+                    reason = raw.reason or ""
+                    return Response(raw.status, raw.headers, b"", reason, request.url, stream=body)
+                data = await _read(raw, max_body_bytes)
         except BaseException:
             raw.close()
             raise
-        if failure is not None:
-            raise failure
         raw.release()
         return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
@@ -205,6 +190,17 @@ async def _open(session: Any, request: Request, timeout: Timeouts) -> Any:
     except _socket_errors() as exc:
         failure = _translate(exc, sending=True)
     raise failure  # (outside the handler: aiohttp's error, headers and all, is not chained)
+
+
+async def _read(raw: Any, max_body_bytes: int) -> bytes:
+    """The whole (bounded) body; aiohttp's errors translated (outside their handler)."""
+    try:
+        if _sized_within(raw, min(max_body_bytes, READ_CHUNK_BYTES), unencoded=True):
+            return bytes(await raw.read())  # sized, unencoded, under the cap: one read
+        return b"".join([chunk async for chunk in _chunks(raw, max_body_bytes)])
+    except _socket_errors() as exc:
+        failure = _translate(exc, sending=False)
+    raise failure
 
 
 async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
