@@ -151,3 +151,10 @@ def test_an_async_def_hook_is_refused_when_the_client_is_made(
         make_client(server, on_response=[on_response])
     with pytest.raises(TypeError, match="not async def"):
         make_client(server, on_request=on_response)
+
+
+def test_the_cache_says_what_it_holds() -> None:
+    from apiclient import ETagCache
+
+    cache = ETagCache(maxsize=10)
+    assert repr(cache) == "<ETagCache 0/10 entries, 0 hits>"

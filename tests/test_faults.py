@@ -334,3 +334,15 @@ def test_json_and_data_together_are_a_type_error(
     with pytest.raises(TypeError, match="not both"):
         api.post("/x", json={"a": 1}, data={"b": 2})
     assert server.requests == []
+
+
+def test_an_error_reading_a_streamed_body_names_its_request(make_client: MakeClient) -> None:
+    wire = reply("HTTP/1.1 200 OK\nContent-Length: 100000", b"x" * 10)
+    with RawServer(answer(wire)) as raw:
+        api = make_client(raw, retries=0)
+        download = api.stream("GET", "/file", params={"token": "s3cret-999"})
+        with download, pytest.raises(ProtocolError) as caught:
+            download.read()
+    request = caught.value.request
+    assert request is not None and request.url.startswith(raw.url + "file?token=")
+    assert "s3cret" not in str(caught.value)

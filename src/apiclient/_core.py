@@ -154,7 +154,7 @@ class ClientCore:
             max_body_bytes=max_body_bytes, clock=clock, auth=auth, limiter=rate_limit_lock,
             throttle=self.throttle, safe_params=self._safe_params, auth_origin=self._base.origin,
             auth_prefix=self._base.prefix, logger=logging.getLogger(self.LOGGER),
-            observers=_observers(on_request, on_response, observers),
+            observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
         self._owns_transport = True  # (a with_options client shares the transport)
         self.transport = transport or self._default_transport(pool_maxsize, verify, ca_certs)
@@ -505,11 +505,20 @@ def _observers(
     on_request: RequestHook | Iterable[RequestHook],
     on_response: ResponseHook | Iterable[ResponseHook],
     observers: Iterable[Any],
+    safe_params: frozenset[str],
 ) -> tuple[Any, ...]:
-    """The client's observers: its hooks first (as ``Hooks``), then those it was given."""
+    """The client's observers: its hooks first (as ``Hooks``), then those it was given.
+
+    An observer with ``for_client(safe_params)`` is given the client's redaction allowlist
+    (the query parameters whose values may show), and the observer it returns is used.
+    """
     requests, responses = _hooks(on_request), _hooks(on_response)
     hooks = (Hooks(requests, responses),) if requests or responses else ()
-    return (*hooks, *observers)
+    given = tuple(
+        o.for_client(safe_params) if callable(getattr(o, "for_client", None)) else o
+        for o in observers
+    )
+    return (*hooks, *given)
 
 
 def _hooks(hooks: Callable[..., object] | Iterable[Callable[..., object]]) -> tuple[Any, ...]:

@@ -78,6 +78,9 @@ class ETagCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __repr__(self) -> str:
+        return f"<ETagCache {len(self._entries)}/{self.maxsize} entries, {self.hits} hits>"
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

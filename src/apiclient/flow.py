@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from apiclient.auth.base import Auth, secrets_of
 from apiclient.effects import Acquire, Effect, Pausable, Pause, Send, Sleep, SupportsAcquire, Wait
@@ -41,6 +41,7 @@ from apiclient.policies.urls import origin_of
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
 
 log: logging.Logger = logging.getLogger("apiclient")
+T = TypeVar("T")
 
 
 class Throttle(Protocol):
@@ -138,7 +139,8 @@ def _hops(call: _Call) -> Exchange:
         response = yield from _attempt(call)
         if response.status == 401 and call.may_reauthorize():
             call.reauthorized = True
-            if (yield from _on_unauthorized(settings.auth, call.prepared, response)):
+            refresh = _on_unauthorized(settings.auth, call.prepared, response)
+            if (yield from _observed_auth(call, refresh) if call.observers else refresh):
                 response.close()
                 continue  # refreshed once: send the same request again
         if response.status < 300 and settings.retry.successes_are_final:
@@ -165,7 +167,11 @@ def _attempt(call: _Call) -> Exchange:
         )
     else:
         with call.observers.attempt(request) as outcome:
-            prepared = (yield from _observed_auth(call, request)) if call.authorizes else request
+            prepared = (
+                (yield from _observed_auth(call, call.prepare(request)))
+                if call.authorizes
+                else request
+            )
             response = yield Send(prepared, timeout, settings.max_body_bytes, settings.stream)
             outcome.response = response
     call.prepared = prepared
@@ -196,17 +202,17 @@ def _wait_turn(call: _Call) -> Generator[Effect, Any, None]:
             call.observers.waited("limiter", settings.clock() - started)
 
 
-def _observed_auth(call: _Call, request: Request) -> Generator[Effect, Any, Request]:
-    """``call.prepare(request)``, its token requests observed as calls of their own."""
-    flow, observers, clock = call.prepare(request), call.observers, call.settings.clock
+def _observed_auth(call: _Call, flow: Generator[Effect, Any, T]) -> Generator[Effect, Any, T]:
+    """An auth object's ``flow``, its token requests observed as calls of their own."""
+    observers, clock = call.observers, call.settings.clock
     value: Any = None
     thrown: BaseException | None = None
     while True:
         try:
             effect = flow.send(value) if thrown is None else flow.throw(thrown)
         except StopIteration as stop:
-            prepared: Request = stop.value
-            return prepared
+            result: T = stop.value
+            return result
         value = thrown = None
         try:
             if type(effect) is Send:

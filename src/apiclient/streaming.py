@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import IO, Any, TypeVar, overload
 
 from apiclient.decoders import Decoder, Mismatch, default_decoder, describe_path
+from apiclient.errors import APIError
 from apiclient.models import AsyncBodyStream, BodyStream, Response
 from apiclient.policies.decoding import parse_json_bytes
 
@@ -100,6 +101,14 @@ class _Unread:
             status = self.response.status
             raise ValidationError(model, path, reason, status=status, snippet=snippet) from None
 
+    def _annotated(self, error: APIError) -> None:
+        """Give a body-reading error the request it was reading for (redacted)."""
+        request = self.response.request
+        if error.request is None and request is not None:
+            from apiclient.redaction import redacted_request
+
+            error.request = redacted_request(request)
+
     @property
     def expected_size(self) -> int | None:
         """``Content-Length`` when the server sent one and the body is not encoded."""
@@ -123,7 +132,11 @@ class StreamedResponse(_Unread):
                 yield self.response.data
             return
         assert isinstance(stream, BodyStream)
-        yield from stream
+        try:
+            yield from stream
+        except APIError as error:
+            self._annotated(error)
+            raise
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_bytes()
@@ -207,8 +220,12 @@ class AsyncStreamedResponse(_Unread):
                 yield self.response.data
             return
         assert isinstance(stream, AsyncBodyStream)
-        async for chunk in stream:
-            yield chunk
+        try:
+            async for chunk in stream:
+                yield chunk
+        except APIError as error:
+            self._annotated(error)
+            raise
 
     def iter_bytes(self) -> AsyncIterator[bytes]:
         """``aiter_bytes()`` under the sync client's name, for ``async for``."""
