@@ -54,6 +54,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/async_bench.py
 	$(BIN)/python bench/ratelimit.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/otel.py
 
 clean:
 	rm -rf .venv .venv-* .mypy_cache .ruff_cache .pytest_cache .hypothesis
