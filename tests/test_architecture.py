@@ -69,3 +69,17 @@ def test_urllib3_transport_is_reachable_from_the_package() -> None:
     from apiclient.transports.urllib3 import Urllib3Transport
 
     assert apiclient.Urllib3Transport is Urllib3Transport
+
+
+def test_functions_are_small_and_the_call_loop_reads_on_one_screen() -> None:
+    """No function in the package over 40 lines; the request loop's entry under 60."""
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                limit = 60 if (path.name, node.name) == ("flow.py", "exchange") else 40
+                if lines > limit:
+                    too_long.append(f"{path.relative_to(PACKAGE)}:{node.name} ({lines})")
+    assert too_long == []
