@@ -227,3 +227,38 @@ def test_acquire_at_returns_the_limiters_own_grant_time() -> None:
     assert limiter.acquire_at() == 10.0  # waited for the window on the injected clock
     with pytest.raises(RateExceededError):
         limiter.acquire_at(block=False)
+
+
+def test_a_pause_arriving_while_a_caller_sleeps_never_outlives_its_timeout() -> None:
+    """Fill a 1-per-1 s window; A accepts 2 s; a 5 s pause arrives while A sleeps."""
+    clock = Clock()
+    paused = []
+
+    def sleep(seconds: float) -> None:
+        if not paused:
+            paused.append(True)
+            limiter.pause(5)  # another user of the limiter heard "wait 5 s"
+        clock.sleep(seconds)
+
+    limiter = RateLimiter(1, 1, margin=0, clock=clock, sleep=sleep)
+    limiter.acquire()
+    with pytest.raises(RateExceededError) as refused:
+        limiter.acquire(timeout=2)
+    assert clock.now <= 2.0  # it gave up when the pause made its grant too late...
+    assert refused.value.retry_after is not None and refused.value.retry_after > 2
+    assert 1.0 not in limiter._bookings[0][0]  # ...and gave its booking back
+    assert limiter.acquire_at() == 5.0  # the next caller is not queued behind it
+
+
+def test_an_async_caller_is_bounded_by_its_timeout_through_a_pause() -> None:
+    clock = Clock()
+
+    def sleep(seconds: float) -> None:
+        limiter.pause(10)
+        clock.sleep(seconds)
+
+    limiter = RateLimiter(1, 1, margin=0, clock=clock, sleep=sleep)
+    limiter.acquire()
+    with pytest.raises(RateExceededError):
+        asyncio.run(limiter.acquire_async(timeout=3))
+    assert clock.now < 3.0

@@ -8,6 +8,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -356,3 +357,45 @@ def test_an_async_pause_with_redis_away_is_logged_and_paused_locally(
     assert "could not share a rate-limit pause through Redis" in caplog.text
     with pytest.raises(RateExceededError):
         fallback.acquire(block=False)  # paused locally instead
+
+
+def test_a_pause_from_another_process_never_outlives_a_callers_timeout(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    """Fill a 1-per-1 s window; A accepts 2 s; another process pauses the key for 5 s."""
+    other = RedisRateLimiter(redis_server.url, key=key, max_messages=1, every_seconds=1)
+
+    def sleep(seconds: float) -> None:
+        other.pause(5)  # heard while A sleeps towards its turn
+        time.sleep(seconds)
+
+    limiter = RedisRateLimiter(
+        redis_server.url, key=key, max_messages=1, every_seconds=1, sleep=sleep
+    )
+    limiter.acquire()
+    started = time.monotonic()
+    with pytest.raises(RateExceededError) as refused:
+        limiter.acquire(timeout=2)
+    assert time.monotonic() - started < 5  # refused on waking, not after the pause
+    assert refused.value.retry_after is not None and refused.value.retry_after > 2
+    assert client.zcard(f"{{{key}}}:bookings") == 1  # its booking was given back
+
+
+def test_an_async_caller_through_a_redis_pause_is_bounded_by_its_timeout(
+    redis_server: RedisServer, client: redis.Redis, key: str
+) -> None:
+    limiter = RedisRateLimiter(redis_server.url, key=key, max_messages=1, every_seconds=0.5)
+
+    async def scenario() -> None:
+        await limiter.acquire_async()
+        waiting = asyncio.create_task(limiter.acquire_async(timeout=1))
+        while client.zcard(f"{{{key}}}:bookings") < 2:  # until it has booked its turn
+            await asyncio.sleep(0)
+        await limiter.pause_async(30)
+        try:
+            with pytest.raises(RateExceededError):
+                await waiting
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(scenario())

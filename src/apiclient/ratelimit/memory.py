@@ -24,6 +24,8 @@ than it accepts (``block=False`` or ``timeout``) books nothing and raises at onc
 
 from __future__ import annotations
 
+import contextlib
+import math
 import threading
 import time
 from collections import deque
@@ -122,11 +124,15 @@ class RateLimiter:
         return self._wait_for_grant(0.0 if not block else timeout)
 
     def _wait_for_grant(self, max_wait: float | None) -> float:
-        """Book a turn, sleep until it, take it; return the grant time."""
-        wait, granted = self._book(max_wait)
+        """Book a turn, sleep until it, take it; return the grant time.
+
+        A pause that arrives while the caller sleeps can move its grant past what it
+        accepts (``max_wait`` from its arrival): it then gives its turn back and raises.
+        """
+        wait, granted, turn, give_up = self._book(max_wait)
         while wait > 0:
             self._sleep(wait)
-            wait, granted = self._try_grant()
+            wait, granted = self._try_grant(turn, give_up)
         return granted
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
@@ -138,13 +144,13 @@ class RateLimiter:
             return True
         import asyncio  # imported on first async use: the sync path should not pay for it
 
-        wait, _ = self._book(0.0 if not block else timeout)
+        wait, _, turn, give_up = self._book(0.0 if not block else timeout)
         while wait > 0:
             if self._sleep is time.sleep:
                 await asyncio.sleep(wait)
             else:
                 self._sleep(wait)
-            wait, _ = self._try_grant()
+            wait, _ = self._try_grant(turn, give_up)
         return True
 
     def pause(self, seconds: float) -> None:
@@ -170,10 +176,11 @@ class RateLimiter:
             grants.append(now)
             return now
 
-    def _book(self, max_wait: float | None) -> tuple[float, float]:
+    def _book(self, max_wait: float | None) -> tuple[float, float, float, float]:
         """Book the caller's turn; grant it now if it is now.
 
-        Returns the seconds to wait (0.0 if granted) and the grant time (nan if waiting).
+        Returns the seconds to wait (0.0 if granted), the grant time (nan if waiting), the
+        turn booked and the latest grant time the caller accepts (inf: any).
         """
         with self._lock:
             now = self._clock()
@@ -183,19 +190,34 @@ class RateLimiter:
                     turn = max(turn, log[0] + spacing)
             wait = turn - now
             if max_wait is not None and wait > max_wait:
-                raise RateExceededError(
-                    "rate limit reached"
-                    if max_wait == 0
-                    else f"rate limit would not grant within {max_wait:g}s",
-                    retry_after=wait,
-                )
+                raise RateExceededError(_refusal(max_wait), retry_after=wait)
             for log, _ in self._bookings:
                 log.append(turn)
-            return self._grant_at(now) if wait <= 0 else (wait, _NOT_YET)
+            give_up = math.inf if max_wait is None else now + max_wait
+            if wait > 0:
+                return wait, _NOT_YET, turn, give_up
+            return (*self._grant_at(now), turn, give_up)
 
-    def _try_grant(self) -> tuple[float, float]:
+    def _try_grant(self, turn: float, give_up: float = math.inf) -> tuple[float, float]:
+        """Grant now if every window has room; if a pause moved it past ``give_up``, raise.
+
+        The caller's ``turn`` is then given back, so later callers do not wait behind it.
+        """
         with self._lock:
-            return self._grant_at(self._clock())
+            now = self._clock()
+            wait, granted = self._grant_at(now)
+            if wait > 0 and now + wait > give_up + _EDGE:
+                self._unbook(turn)
+                raise RateExceededError(
+                    "a pause moved the grant past the time allowed", retry_after=wait
+                )
+            return wait, granted
+
+    def _unbook(self, turn: float) -> None:
+        """Take a caller's booking out of every limit's log (it gave up its turn)."""
+        for log, _ in self._bookings:
+            with contextlib.suppress(ValueError):  # (already pushed out by later bookings)
+                log.remove(turn)
 
     def _grant_at(self, now: float) -> tuple[float, float]:
         """Grant at ``now`` if every window has room: ``(0.0, now)``; else ``(wait, nan)``."""
@@ -212,3 +234,9 @@ class RateLimiter:
     def __repr__(self) -> str:
         limits = ", ".join(f"{lim.max_messages}/{lim.every_seconds:g}s" for lim in self.limits)
         return f"RateLimiter({limits})"
+
+
+def _refusal(max_wait: float) -> str:
+    if max_wait == 0:
+        return "rate limit reached"
+    return f"rate limit would not grant within {max_wait:g}s"

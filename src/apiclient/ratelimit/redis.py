@@ -79,7 +79,20 @@ return grant()
 """
 )
 
-_GRANT = _PRELUDE + "return grant()"
+# A pause may have moved the grant past what the caller accepts (ARGV[2], -1 = any): it
+# then gives its booking back and is refused.
+_GRANT = (
+    _PRELUDE
+    + """
+local ready = earliest(KEYS[2], paused)
+local budget = tonumber(ARGV[2])
+if budget >= 0 and ready - now > budget then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return {0, ready - now, 0}
+end
+return grant()
+"""
+)
 
 _PAUSE = """
 local t = redis.call('TIME')
@@ -185,11 +198,12 @@ class RedisRateLimiter:
         if self._sync is None:
             raise TypeError("this RedisRateLimiter was given an asyncio client: use acquire_async")
         member = f"{self._member_prefix}{next(self._counter)}"
+        give_up = _give_up(block, timeout)
         try:
             status, wait, granted_at = self._run(self._book, member, block, timeout)
             while status == 2:
                 self._sleep(wait)
-                status, wait, granted_at = self._run(self._grant, member, True, None)
+                status, wait, granted_at = self._run(self._grant, member, True, _left(give_up))
         except _redis_module().RedisError as exc:
             self._fall_back(exc)
             assert self.fallback is not None
@@ -219,13 +233,15 @@ class RedisRateLimiter:
         """``acquire`` for asyncio; each event loop gets its own connections."""
         scripts = self._scripts_for_this_loop()
         member = f"{self._member_prefix}{next(self._counter)}"
+        give_up = _give_up(block, timeout)
         try:
             reply = await scripts.book(keys=self._keys, args=self._args(member, block, timeout))
             status, wait, _ = self._decode(reply, block, timeout)
             while status == 2:
                 await asyncio.sleep(wait)
-                reply = await scripts.grant(keys=self._keys, args=self._args(member, True, None))
-                status, wait, _ = self._decode(reply, True, None)
+                left = _left(give_up)
+                reply = await scripts.grant(keys=self._keys, args=self._args(member, True, left))
+                status, wait, _ = self._decode(reply, True, left)
         except _redis_module().RedisError as exc:
             self._fall_back(exc)
             assert self.fallback is not None
@@ -317,6 +333,18 @@ class RedisRateLimiter:
     def __repr__(self) -> str:
         limits = ", ".join(f"{lim.max_messages}/{lim.every_seconds:g}s" for lim in self.limits)
         return f"RedisRateLimiter(key={self.key!r}, {limits})"
+
+
+def _give_up(block: bool, timeout: float | None) -> float | None:
+    """When a caller accepting ``timeout`` seconds of wait stops accepting (monotonic)."""
+    if not block:
+        return None
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _left(give_up: float | None) -> float | None:
+    """Seconds until ``give_up`` (never negative; None: no limit)."""
+    return None if give_up is None else max(0.0, give_up - time.monotonic())
 
 
 def _reason(error: Exception) -> str:
