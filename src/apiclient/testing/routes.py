@@ -17,6 +17,7 @@ import hashlib
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from email.utils import formatdate
@@ -162,16 +163,29 @@ def _with_query(request: RecordedRequest, query: dict[str, Any]) -> str:
     return f"{request.url.split('?', 1)[0]}?{urlencode(query)}"
 
 
-class RateLimitedRoute:
-    """Serves a route under a quota of ``limit`` requests per fixed ``window`` of seconds.
+RateLimitDialect = Literal["github", "gitlab", "ietf", "retry-after"]
 
-    Every reply carries GitHub-style headers (``X-RateLimit-Limit``, ``-Remaining``,
-    ``-Used``, ``-Reset`` in epoch seconds) and a ``Date`` from ``clock``. Over the quota it
-    answers ``status`` (429, or 403 as GitHub does) with ``Retry-After`` until the window
-    resets. A ``304 Not Modified`` is not counted, as on GitHub. ``clock`` is the wall clock
-    (``time.time``): inject a fake one, and the same to the client, to test without
-    waiting. ``rejected`` counts refusals; ``share(other_route)`` puts another route under
-    the same quota.
+
+class RateLimitedRoute:
+    """Serves a route under a quota of ``limit`` requests per ``window`` seconds.
+
+    Every reply carries the quota in the headers of ``dialect``, and one ``Date`` from
+    ``clock``:
+
+    - ``"github"``: ``X-RateLimit-Limit``, ``-Remaining``, ``-Used``, ``-Reset`` (epoch
+      seconds) and ``-Resource`` (``resource``);
+    - ``"gitlab"``: ``RateLimit-Limit``, ``-Remaining``, ``-Observed``, ``-Reset`` (epoch
+      seconds) and ``-ResetTime`` (an HTTP date);
+    - ``"ietf"``: ``RateLimit: "<resource>";r=<remaining>;t=<seconds>`` and
+      ``RateLimit-Policy: "<resource>";q=<limit>;w=<window>`` (the current draft);
+    - ``"retry-after"``: nothing until refused.
+
+    Over the quota it answers ``status`` (429, or 403 as GitHub does) with ``Retry-After``
+    and ``body`` (JSON, or bytes as they are) until there is room again. ``sliding=True``
+    counts the last ``window`` seconds instead of fixed windows. A ``304 Not Modified`` is
+    not counted, as on GitHub. ``clock`` is the wall clock (``time.time``): inject a fake
+    one, and the same to the client, to test without waiting. ``rejected`` counts
+    refusals; ``share(other_route)`` puts another route under the same quota.
     """
 
     def __init__(
@@ -182,15 +196,25 @@ class RateLimitedRoute:
         window: float,
         status: int = 429,
         clock: Callable[[], float] = time.time,
+        dialect: RateLimitDialect = "github",
+        body: Any = None,
+        sliding: bool = False,
+        resource: str = "default",
     ) -> None:
+        if dialect not in ("github", "gitlab", "ietf", "retry-after"):
+            raise ValueError(f"unknown rate-limit dialect {dialect!r}")
         self.reply: ReplySource = reply
         self.limit: int = limit
         self.window: float = window
         self.status: int = status
+        self.dialect: RateLimitDialect = dialect
+        self.body: Any = {"message": "API rate limit exceeded"} if body is None else body
+        self.sliding: bool = sliding
+        self.resource: str = resource
         self._clock = clock
         self._lock = threading.Lock()
         self._window_start = float("-inf")
-        self._used = 0
+        self._used_at: deque[float] = deque()  # the times of the requests counted
         self._served = [0]
         self.rejected: int = 0
 
@@ -206,31 +230,49 @@ class RateLimitedRoute:
     def _serve(self, request: RecordedRequest, source: ReplySource, served: list[int]) -> Reply:
         with self._lock:
             now = self._clock()
-            if now >= self._window_start + self.window:
-                self._window_start, self._used = now, 0
-            window_start = self._window_start
-            if self._used >= self.limit:
+            self._expire(now)
+            if len(self._used_at) >= self.limit:
                 self.rejected += 1
-                headers = self._headers(now)
-                headers["Retry-After"] = str(max(1, math.ceil(window_start + self.window - now)))
-                body = {"message": "API rate limit exceeded"}
-                return Reply(self.status, json=body, headers=headers)
-            self._used += 1
+                return self._refusal(now)
+            self._used_at.append(now)
             index, served[0] = served[0], served[0] + 1
         reply = resolve_reply(source, request, index)
         with self._lock:
-            if reply.status == 304 and self._window_start == window_start:
-                self._used -= 1
+            if reply.status == 304 and now in self._used_at:
+                self._used_at.remove(now)
             headers = self._headers(now)
         return replace(reply, headers={**reply.headers, **headers})
+
+    def _refusal(self, now: float) -> Reply:
+        headers = self._headers(now)
+        headers["Retry-After"] = str(max(1, math.ceil(self._reset_at(now) - now)))
+        if isinstance(self.body, bytes | str):
+            return Reply(self.status, body=self.body, headers=headers)
+        return Reply(self.status, json=self.body, headers=headers)
+
+    def _expire(self, now: float) -> None:
+        """Forget the requests that no longer count (a new fixed window, or slid out)."""
+        used = self._used_at
+        if self.sliding:
+            while used and used[0] <= now - self.window:
+                used.popleft()
+        elif now >= self._window_start + self.window:
+            self._window_start = now
+            used.clear()
+
+    def _reset_at(self, now: float) -> float:
+        """When there is room again: the window's end, or when the oldest request slides out."""
+        if self.sliding:
+            return self._used_at[0] + self.window if self._used_at else now
+        return self._window_start + self.window
 
     def quota(self) -> dict[str, int]:
         """The quota now: ``limit``, ``remaining``, ``used`` and ``reset`` (epoch seconds)."""
         with self._lock:
             now = self._clock()
-            fresh = now >= self._window_start + self.window
-            used = 0 if fresh else self._used
-            reset = now + self.window if fresh else self._window_start + self.window
+            self._expire(now)
+            used = len(self._used_at)
+            reset = self._reset_at(now) if used else now + self.window
             return {
                 "limit": self.limit,
                 "remaining": self.limit - used,
@@ -239,13 +281,30 @@ class RateLimitedRoute:
             }
 
     def _headers(self, now: float) -> dict[str, str]:
-        return {
-            "Date": formatdate(now, usegmt=True),
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.limit - self._used),
-            "X-RateLimit-Used": str(self._used),
-            "X-RateLimit-Reset": str(math.ceil(self._window_start + self.window)),
-        }
+        used = len(self._used_at)
+        remaining, reset_at = max(0, self.limit - used), self._reset_at(now)
+        headers = {"Date": formatdate(now, usegmt=True)}
+        if self.dialect == "github":
+            headers.update({
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Used": str(used),
+                "X-RateLimit-Reset": str(math.ceil(reset_at)),
+                "X-RateLimit-Resource": self.resource,
+            })  # fmt: skip
+        elif self.dialect == "gitlab":
+            headers.update({
+                "RateLimit-Limit": str(self.limit),
+                "RateLimit-Remaining": str(remaining),
+                "RateLimit-Observed": str(used),
+                "RateLimit-Reset": str(math.ceil(reset_at)),
+                "RateLimit-ResetTime": formatdate(math.ceil(reset_at), usegmt=True),
+            })  # fmt: skip
+        elif self.dialect == "ietf":
+            seconds = max(0, math.ceil(reset_at - now))
+            headers["RateLimit"] = f'"{self.resource}";r={remaining};t={seconds}'
+            headers["RateLimit-Policy"] = f'"{self.resource}";q={self.limit};w={self.window:g}'
+        return headers
 
 
 def conditional(source: ReplySource) -> RouteFunction:

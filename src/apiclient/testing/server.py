@@ -332,8 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
         defaults = {"Date": self.date_time_string(), "Content-Length": str(len(payload))}
         if reply.chunks is not None and "content-length" not in given:
             defaults = {"Date": defaults["Date"], "Transfer-Encoding": "chunked"}
-        for name, value in [*headers.items(), *defaults.items()]:
-            if name in headers or name.lower() not in given:
+        for name, value in headers.items():
+            self.send_header(name, value)
+        for name, value in defaults.items():
+            if name.lower() not in given:  # (a reply's own Date or length replaces ours)
                 self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD" and reply.chunks is not None:
