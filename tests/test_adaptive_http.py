@@ -110,3 +110,22 @@ def test_the_limiter_wait_counts_against_the_deadline(
     with pytest.raises(RateExceededError):
         api.get("/x")  # the next grant is 60 s away, past the call's 30 s budget
     assert sleeps == []
+
+
+def test_a_pause_arriving_while_a_call_waits_for_its_grant_ends_within_its_deadline(
+    server: FakeServer, make_client: MakeClient, sleeps: Sleeps
+) -> None:
+    """The limiter re-checks the call's budget when a pause moves its grant: no 5 s block."""
+    server.add("/x", Reply(json="ok"))
+
+    def sleep(seconds: float) -> None:
+        limiter.pause(5)  # another client sharing the limiter heard "wait 5 s"
+        sleeps(seconds)
+
+    limiter = RateLimiter(1, 1, margin=0, clock=sleeps.clock, sleep=sleep)
+    api = make_client(server, rate_limit_lock=limiter, timeout=Timeouts(5, 5, total=2))
+    assert api.get("/x") == "ok"
+    with pytest.raises(RateExceededError) as refused:
+        api.get("/x")
+    assert sum(sleeps) <= 2.0 and refused.value.retry_after is not None
+    assert len(server.requests) == 1  # nothing was sent, no grant was wasted

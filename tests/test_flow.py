@@ -22,6 +22,7 @@ from apiclient import (
 from apiclient.effects import Pause
 from apiclient.flow import Acquire, CallSettings, Send, Sleep, exchange
 from apiclient.policies.redirects import RedirectPolicy
+from apiclient.ratelimit.adaptive import Turn
 
 
 class FakeClock:
@@ -162,16 +163,17 @@ def test_an_attempt_after_a_server_pause_gets_only_what_is_left() -> None:
 class PausedFor:
     """A throttle that asks for ``seconds`` of pause until told otherwise."""
 
-    limiter = None
-
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    def observe(self, response: Response) -> float | None:
+    def turn(self, ceiling: float, deadline: float | None = None) -> Turn:
+        return Turn(self.seconds, self.seconds <= 0, "server")
+
+    def observe(self, response: Response, ceiling: float = 0.0) -> Pause | None:
         return None
 
-    def wait(self) -> float:
-        return self.seconds
+    def unanswered(self) -> None:
+        pass
 
 
 def test_a_wait_the_server_asks_for_pauses_the_shared_limiter_as_an_effect() -> None:

@@ -29,6 +29,7 @@ from apiclient.errors import (
     Gone,
     GraphQLError,
     HTTPStatusError,
+    InFlightLimitReached,
     InternalServerError,
     MethodNotAllowed,
     NotFound,
@@ -67,11 +68,20 @@ from apiclient.policies.pagination import (
     PageNumber,
     Paginator,
 )
+from apiclient.policies.ratelimit_headers import Quota, read_quota
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts
 from apiclient.policies.urls import path_segment
-from apiclient.ratelimit import AdaptiveThrottle, Limit, Limiter, RateLimiter
+from apiclient.ratelimit import (
+    AdaptiveThrottle,
+    Bucket,
+    InFlightLimiter,
+    Limit,
+    Limiter,
+    Pacing,
+    RateLimiter,
+)
 from apiclient.redaction import redact_url
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
 from apiclient.transports import AsyncMockTransport, MockTransport, Transport
@@ -82,6 +92,7 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
     from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
     from apiclient.ratelimit.redis import RedisRateLimiter
+    from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
     from apiclient.transports.aiohttp import AiohttpTransport
     from apiclient.transports.urllib3 import Urllib3Transport
 
@@ -109,6 +120,7 @@ __all__ = [
     "BearerToken",
     "BodyCursor",
     "BodyStream",
+    "Bucket",
     "CallOptions",
     "CertificateError",
     "ClientError",
@@ -129,6 +141,8 @@ __all__ = [
     "HTTPStatusError",
     "HasMore",
     "Headers",
+    "InFlightLimitReached",
+    "InFlightLimiter",
     "InternalServerError",
     "Limit",
     "Limiter",
@@ -144,6 +158,7 @@ __all__ = [
     "OAuth2ClientCredentials",
     "OAuth2RefreshToken",
     "OffsetLimit",
+    "Pacing",
     "Page",
     "PageNumber",
     "PageOptions",
@@ -152,12 +167,14 @@ __all__ = [
     "Paginator",
     "PoolTimeout",
     "ProtocolError",
+    "Quota",
     "RateExceededError",
     "RateLimiter",
     "RateLimiterUnavailable",
     "ReadTimeout",
     "RedirectError",
     "RedirectPolicy",
+    "RedisConcurrencyLimiter",
     "RedisRateLimiter",
     "Request",
     "RequestOptions",
@@ -181,6 +198,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "path_segment",
+    "read_quota",
     "redact_url",
 ]
 
@@ -203,6 +221,10 @@ def __getattr__(name: str) -> object:
         from apiclient.ratelimit.redis import RedisRateLimiter
 
         return RedisRateLimiter
+    if name == "RedisConcurrencyLimiter":
+        from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
+
+        return RedisConcurrencyLimiter
     if name.startswith("OAuth"):
         from apiclient import auth
 

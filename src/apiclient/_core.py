@@ -43,13 +43,16 @@ from apiclient.observers import Hooks
 from apiclient.policies import error_bodies
 from apiclient.policies.decoding import decode_body, is_json_type
 from apiclient.policies.pagination import LinkHeader, Paginator
+from apiclient.policies.ratelimit_headers import Dialect
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike, Timeouts
 from apiclient.policies.urls import BaseURL, Params, add_query, encode_params, params_dict
 from apiclient.policies.validation import check_headers, check_method, check_url_text
 from apiclient.ratelimit.adaptive import AdaptiveThrottle
-from apiclient.ratelimit.base import Limiter
+from apiclient.ratelimit.buckets import RateLimits
+from apiclient.ratelimit.concurrency import ConcurrencyLimiter
+from apiclient.ratelimit.pacing import Pacing
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
 
 RequestHook = Callable[[Request], object]
@@ -117,6 +120,18 @@ class ClientCore:
     ALLOW_JSON_NAN: ClassVar[bool] = False
     #: The logger this client writes to (a library built on apiclient sets its own name).
     LOGGER: ClassVar[str] = "apiclient"
+    #: Per-route rate limits: glob pattern (optionally after a method) to a limiter or a
+    #: ``Bucket``, first match wins (``rate_limits=`` replaces it; see ``ratelimit.buckets``).
+    #: Its limiters are shared by every instance of the class.
+    RATE_LIMITS: ClassVar[Mapping[str, Any]] = {}
+    #: How the server writes its rate-limit headers (``"auto"`` decides per response).
+    RATE_LIMIT_DIALECT: ClassVar[Dialect] = "auto"
+    #: Spread the server's remaining quota over the time left (``Pacing``, or True/False).
+    PACING: ClassVar[Pacing | bool] = True
+    #: Requests of one client on the wire at once (None: only the pool bounds it).
+    MAX_IN_FLIGHT: ClassVar[int | None] = None
+    #: Whether closing this client closes its transport (a ``with_options`` copy does not).
+    _owns_transport: bool = True
 
     def __init__(
         self, rate_limit_lock: SupportsAcquire | None = None, encoding: str = "utf8", *,
@@ -131,9 +146,10 @@ class ClientCore:
         on_response: ResponseHook | Iterable[ResponseHook] = (),
         observers: Iterable[Any] = (), user_agent: str | None = None,
         decoder: Decoder | None = None, clock: Callable[[], float] = time.monotonic,
-        sleep: Any = None,
+        sleep: Any = None, rate_limits: Mapping[str, Any] | None = None,
+        rate_limit_dialect: Dialect | None = None, pacing: Pacing | bool | None = None,
+        max_in_flight: int | ConcurrencyLimiter | None = None,
     ) -> None:  # fmt: skip
-        self.rate_limit_lock: SupportsAcquire | None = rate_limit_lock
         self.encoding: str = encoding
         self.base_url: str = base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
@@ -144,20 +160,44 @@ class ClientCore:
         self.cache: ETagCache | None = cache
         self.decoder: Decoder = decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
-        self.throttle: AdaptiveThrottle | None = (
-            _throttle(clock, rate_limit_lock) if adaptive_throttle else None
-        )
+        limits = self._set_rate_limits(rate_limits, rate_limit_lock, clock, adaptive_throttle,
+                                       rate_limit_dialect, pacing, max_in_flight)  # fmt: skip
         self._settings = CallSettings(
             retry=RetryPolicy.coerce(self.RETRIES if retries is UNSET else retries),
             redirect=RedirectPolicy(max_redirects),
             timeout=Timeouts.coerce(self.TIMEOUT if timeout is UNSET else timeout),
-            max_body_bytes=max_body_bytes, clock=clock, auth=auth, limiter=rate_limit_lock,
-            throttle=self.throttle, safe_params=self._safe_params, auth_origin=self._base.origin,
+            max_body_bytes=max_body_bytes, clock=clock, auth=auth, **limits.default_limits(),
+            safe_params=self._safe_params, auth_origin=self._base.origin,
             auth_prefix=self._base.prefix, logger=logging.getLogger(self.LOGGER),
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
-        self._owns_transport = True  # (a with_options client shares the transport)
         self.transport = transport or self._default_transport(pool_maxsize, verify, ca_certs)
+
+    def _set_rate_limits(
+        self, given: Mapping[str, Any] | None, lock: SupportsAcquire | None,
+        clock: Callable[[], float], adaptive: bool, dialect: Dialect | None,
+        pacing: Pacing | bool | None, max_in_flight: int | ConcurrencyLimiter | None,
+    ) -> RateLimits:  # fmt: skip
+        """Set up the client's buckets, from its arguments over the class's defaults."""
+        self.rate_limits = limits = RateLimits(
+            _route_table(self.RATE_LIMITS, given, lock),
+            base_prefix=self._base.prefix, clock=clock, adaptive=adaptive,
+            dialect=dialect or self.RATE_LIMIT_DIALECT,
+            pacing=self.PACING if pacing is None else pacing,
+            max_in_flight=self.MAX_IN_FLIGHT if max_in_flight is None else max_in_flight,
+        )  # fmt: skip
+        self._routing = None if limits.trivial else limits
+        return limits
+
+    @property
+    def rate_limit_lock(self) -> SupportsAcquire | None:
+        """The seed's limiter: the ``"*"`` bucket's, acquired before every attempt."""
+        return self.rate_limits.default.limiter
+
+    @property
+    def throttle(self) -> AdaptiveThrottle | None:
+        """The ``"*"`` bucket's adaptive throttle (None when ``adaptive_throttle=False``)."""
+        return self.rate_limits.default.throttle
 
     # The call settings are the one source of truth; these read and replace them. Each call
     # reads the (immutable) settings once, so changing them is safe while calls run.
@@ -329,6 +369,8 @@ class ClientCore:
         settings = self._settings
         if call is not NO_OPTIONS and call.overrides_settings:
             settings = self._settings_for(call)
+        if self._routing is not None:  # per-route buckets: this request's limits
+            settings = self._routing.settings(settings, request.method, request.url)
         cache = self.cache
         if cache is None:
             return exchange(request, settings)
@@ -357,8 +399,8 @@ class ClientCore:
         try:
             self._raise_for_status(response, request)
             model = None if plain else call.model
-            value = self._handle_response(response) if model is None else self._decode(
-                response, model
+            value = (
+                self._handle_response(response) if model is None else self._decode(response, model)
             )
         except APIError as error:
             self._annotate(error, request, response)
@@ -396,9 +438,7 @@ class ClientCore:
         path = describe_path(exc.path) if isinstance(exc, Mismatch) else "$"
         reason = exc.reason if isinstance(exc, Mismatch) else str(exc)
         snippet = response.data[:ERROR_SNIPPET_CHARS].decode("utf-8", errors="replace")
-        return ValidationError(
-            model, path, reason[:200], status=response.status, snippet=snippet
-        )
+        return ValidationError(model, path, reason[:200], status=response.status, snippet=snippet)
 
     def _check_status(self, response: Response, request: Request) -> None:
         """``_raise_for_status``, its error annotated as in ``_finish`` (for streams)."""
@@ -430,12 +470,13 @@ class ClientCore:
             "options": {k: options[k] for k in ("headers", "timeout", "retries") if k in options},
         }
 
-    def _stream_start(
-        self, method: str, path: str, call: CallOptions
-    ) -> tuple[Request, Exchange]:
+    def _stream_start(self, method: str, path: str, call: CallOptions) -> tuple[Request, Exchange]:
         """A streamed call's request and its loop, which leaves the final body unread."""
         request = self._build_request(method, self._compose_url(path, call.params), call)
-        return request, exchange(request, self._settings_for(call, stream=True))
+        settings = self._settings_for(call, stream=True)
+        if self._routing is not None:
+            settings = self._routing.settings(settings, request.method, request.url)
+        return request, exchange(request, settings)
 
     def __repr__(self) -> str:
         auth = f" auth={self.auth!r}" if self.auth is not None else ""
@@ -484,9 +525,23 @@ def _conditional(cache: ETagCache, request: Request, settings: CallSettings) -> 
     return cache.resolve(request, response)
 
 
-def _throttle(clock: Callable[[], float], limiter: object) -> AdaptiveThrottle:
-    """The client's adaptive throttle, pausing its limiter too if that can pause."""
-    return AdaptiveThrottle(clock, limiter=limiter if isinstance(limiter, Limiter) else None)
+def _route_table(
+    declared: Mapping[str, Any], given: Mapping[str, Any] | None, lock: SupportsAcquire | None
+) -> dict[str, Any]:
+    """The client's buckets: ``rate_limits=`` (else ``RATE_LIMITS``) and ``rate_limit_lock=``.
+
+    ``rate_limit_lock=`` is the ``"*"`` bucket: it replaces the class's, and may not be given
+    in ``rate_limits=`` too.
+    """
+    table = dict(declared if given is None else given)
+    if lock is not None:
+        if given is not None and "*" in given:
+            raise TypeError(
+                "rate_limit_lock= is the '*' bucket: give it once, not in rate_limits too"
+            )
+        table.pop("*", None)
+        table["*"] = lock
+    return table
 
 
 def _client_headers(

@@ -191,16 +191,17 @@ class AsyncAPIClient(ClientCore):
     async def aclose(self) -> None:
         """Close the connections, in the event loop that opened them.
 
-        That includes what the rate limiter opened in this loop (a ``RedisRateLimiter``'s
-        ``redis.asyncio`` pool), which cannot outlive the loop; used again, it reconnects.
-        A ``with_options`` client leaves the shared connections open.
+        That includes what its limiters opened in this loop (a ``RedisRateLimiter``'s
+        ``redis.asyncio`` pool, every bucket's), which cannot outlive the loop; used again,
+        they reconnect. A ``with_options`` client leaves the shared connections open.
         """
         if not self._owns_transport:
             return
         await self.transport.aclose()
-        close_limiter = getattr(self.rate_limit_lock, "aclose", None)
-        if close_limiter is not None:
-            await close_limiter()
+        for limiter in self.rate_limits.limiters():
+            close_limiter = getattr(limiter, "aclose", None)
+            if close_limiter is not None:
+                await close_limiter()
 
     async def close(self) -> None:
         """``aclose()`` under the sync client's name (as aiohttp's session spells it)."""

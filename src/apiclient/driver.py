@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
-from apiclient.effects import Acquire, Effect, Pause, Send, Sleep, Wait
+from apiclient.effects import Acquire, Effect, Enter, Pause, Send, Sleep, Wait
 from apiclient.ratelimit.base import Limiter
 from apiclient.transports.base import AsyncTransport, Transport
 
@@ -62,6 +62,8 @@ def _perform(effect: Effect, sleep: Callable[[float], None]) -> Any:
         sleep(effect.seconds)
     elif type(effect) is Acquire:
         _acquire(effect)
+    elif type(effect) is Enter:
+        return effect.limiter.enter(effect.timeout)
     elif type(effect) is Pause:
         effect.limiter.pause(effect.seconds)
     elif type(effect) is Wait:
@@ -111,6 +113,8 @@ async def _perform_async(effect: Effect, sleep: Callable[[float], Awaitable[Any]
         await (sleep or _asyncio().sleep)(effect.seconds)
     elif type(effect) is Acquire:
         await _acquire_async(effect)
+    elif type(effect) is Enter:
+        return await effect.limiter.enter_async(effect.timeout)
     elif type(effect) is Pause:
         await _pause_async(effect)
     elif type(effect) is Wait:  # another task or thread is refreshing a token

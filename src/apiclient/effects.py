@@ -76,6 +76,14 @@ class Pause:
 
 
 @dataclass(slots=True)
+class Enter:
+    """Take a slot of ``limiter`` (a concurrency limit) within ``timeout``; resume with it."""
+
+    limiter: Any
+    timeout: float | None
+
+
+@dataclass(slots=True)
 class Wait:
     """Wait until ``event`` is set (another caller's token refresh), resume with a bool."""
 
@@ -83,4 +91,4 @@ class Wait:
     timeout: float | None
 
 
-Effect = Send | Sleep | Acquire | Pause | Wait
+Effect = Send | Sleep | Acquire | Pause | Enter | Wait

@@ -19,7 +19,8 @@
      |    +-- ValidationError   ... or does not fit the call's model= (.model .path)
      +-- GraphQLError           a GraphQL response with errors (.errors .data .code .path)
      +-- AuthError              a token could not be fetched or refreshed
-     +-- RateExceededError      a rate limiter would not grant within the time allowed
+     +-- RateExceededError      a rate limit would not let the request go in the time allowed
+     |    +-- InFlightLimitReached  no request slot (max_in_flight) came free in time
      +-- RateLimiterUnavailable the shared limiter's Redis could not be reached
 
 Every error carries ``request`` (a copy with credentials redacted), ``attempts`` and
@@ -470,7 +471,17 @@ class AuthError(APIError):
 
 
 class RateExceededError(APIError):
-    """A rate limiter could not grant in time; ``retry_after`` says how long it would take."""
+    """A rate limiter could not grant in time; ``retry_after`` says how long it would take.
+
+    Nothing was sent: the limit (the limiter's, or the server's pause or pacing) refused
+    before the request went on the wire.
+    """
+
+    may_have_been_processed = False
+
+
+class InFlightLimitReached(RateExceededError):
+    """No request slot (``max_in_flight``) came free within the caller's time budget."""
 
 
 class RateLimiterUnavailable(APIError):

@@ -27,10 +27,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from apiclient.auth.base import Auth, secrets_of
-from apiclient.effects import Acquire, Effect, Pausable, Pause, Send, Sleep, SupportsAcquire, Wait
+from apiclient.effects import (
+    Acquire,
+    Effect,
+    Enter,
+    Pause,
+    Send,
+    Sleep,
+    SupportsAcquire,
+    Wait,
+)  # fmt: skip
 from apiclient.errors import APIError, RateExceededError, Timeout, TransportError
 from apiclient.models import Request, Response
 from apiclient.observers import Observers, TokenRequest
@@ -38,26 +47,33 @@ from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import Timeouts, narrowed
 from apiclient.policies.urls import origin_of
+from apiclient.ratelimit.concurrency import Slot, release_when_read
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
+
+if TYPE_CHECKING:
+    from apiclient.ratelimit.adaptive import Turn
 
 log: logging.Logger = logging.getLogger("apiclient")
 T = TypeVar("T")
 
 
 class Throttle(Protocol):
-    """A pause shared by a client's callers, fed by the server's responses."""
+    """A bucket's pause and pacing, shared by its callers, fed by the server's responses."""
 
-    @property
-    def limiter(self) -> Pausable | None:
-        """A limiter to pause too when the server asks for a wait (None: only these callers)."""
+    def turn(self, ceiling: float, deadline: float | None = None) -> Turn:
+        """The next attempt's turn: how long to wait, and whether it is then booked.
+
+        A paced slot later than ``ceiling`` seconds or past ``deadline`` (on the client's
+        clock) is not booked. A booked turn is counted until ``observe`` or ``unanswered``.
+        """
         ...
 
-    def observe(self, response: Response) -> float | None:
-        """Note any wait the server asks for in ``response``; return it."""
+    def observe(self, response: Response, ceiling: float = ...) -> Pause | None:
+        """Note what ``response`` says of the rate limit; a ``Pause`` for the limiter, if any."""
         ...
 
-    def wait(self) -> float:
-        """Seconds left before the next request may go."""
+    def unanswered(self) -> None:
+        """A booked attempt ended without a response."""
         ...
 
 
@@ -89,6 +105,8 @@ class CallSettings:
     stream: bool = False
     #: Where the loop writes: INFO for each retry and pause, DEBUG for each attempt.
     logger: logging.Logger = log
+    #: Concurrency limits (``max_in_flight``) an attempt takes a slot of, in this order.
+    in_flight: tuple[Any, ...] = ()
 
 
 def exchange(request: Request, settings: CallSettings) -> Exchange:
@@ -155,51 +173,110 @@ def _hops(call: _Call) -> Exchange:
 
 
 def _attempt(call: _Call) -> Exchange:
-    """One attempt: its waits, then auth and the exchange on the wire."""
+    """One attempt: its turn, its slots and grant, then auth and the exchange on the wire."""
     call.attempt += 1
-    yield from _wait_turn(call)
-    request, settings = call.request, call.settings
-    timeout = call.timeout_now()
-    if not call.observers:
-        prepared = (yield from call.prepare(request)) if call.authorizes else request
-        response: Response = yield Send(
-            prepared, timeout, settings.max_body_bytes, settings.stream
-        )
-    else:
-        with call.observers.attempt(request) as outcome:
-            prepared = (
-                (yield from _observed_auth(call, call.prepare(request)))
-                if call.authorizes
-                else request
+    settings = call.settings
+    throttle = settings.throttle
+    if throttle is not None:
+        yield from _throttle_turn(call, throttle)  # the attempt is counted from here...
+    slots = []
+    try:
+        for limiter in settings.in_flight:
+            slots.append((yield from _enter(call, limiter)))
+        if settings.limiter is not None:
+            yield from _acquire(call, settings.limiter)
+        request, timeout = call.request, call.timeout_now()
+        if not call.observers:
+            prepared = (yield from call.prepare(request)) if call.authorizes else request
+            call.prepared = prepared
+            response: Response = yield Send(
+                prepared, timeout, settings.max_body_bytes, settings.stream
             )
-            response = yield Send(prepared, timeout, settings.max_body_bytes, settings.stream)
-            outcome.response = response
-    call.prepared = prepared
+        else:
+            response = yield from _observed_send(call, timeout)
+    except BaseException:
+        for slot in slots:
+            slot.release()
+        if throttle is not None:
+            throttle.unanswered()  # ...to its response, or to here
+        raise
+    if slots:
+        release_when_read(response, slots)
     response.url = request.url  # as built: no credential the auth put in the query
     response.request = request
-    throttle = settings.throttle
-    if throttle is not None and (asked := throttle.observe(response)) and throttle.limiter:
-        yield Pause(throttle.limiter, asked)  # a shared limiter: maybe I/O
+    if throttle is not None and (
+        pause := throttle.observe(response, settings.retry.max_retry_after)
+    ):
+        yield pause  # write the server's pause into a shared limiter: maybe I/O
     return response
 
 
-def _wait_turn(call: _Call) -> Generator[Effect, Any, None]:
-    """Wait out any pause the server asked for, then the limiter (both within the deadline)."""
-    settings = call.settings
-    throttle = settings.throttle
-    if throttle is not None and (pause := throttle.wait()) > 0:
-        if pause > settings.retry.max_retry_after or not call.fits(pause):
-            raise RateExceededError("the server asked every caller to wait", retry_after=pause)
-        call.log_pause(pause)
-        yield Sleep(pause)
+def _observed_send(call: _Call, timeout: Timeouts) -> Exchange:
+    """Auth and the exchange, inside the observers' attempt."""
+    request, settings = call.request, call.settings
+    with call.observers.attempt(request) as outcome:
+        prepared = (
+            (yield from _observed_auth(call, call.prepare(request))) if call.authorizes else request
+        )
+        call.prepared = prepared
+        response: Response = yield Send(prepared, timeout, settings.max_body_bytes, settings.stream)
+        outcome.response = response
+    return response
+
+
+def _throttle_turn(call: _Call, throttle: Throttle) -> Generator[Effect, Any, None]:
+    """Wait out the server's pause, then this attempt's paced slot (all within the budget).
+
+    An unbooked wait (a pause, or a window with nothing left) is followed by another turn,
+    unless the sleep did not move the clock (a test's sleep): the attempt then goes.
+    """
+    ceiling, clock = call.settings.retry.max_retry_after, call.settings.clock
+    for _ in range(_MOST_TURNS):
+        turn = throttle.turn(ceiling, call.deadline)
+        if turn.wait <= 0:
+            return
+        if not turn.booked and (turn.wait > ceiling or not call.fits(turn.wait)):
+            raise RateExceededError(_REFUSED[turn.why], retry_after=turn.wait)
+        call.log_pause(turn.wait, turn.why)
+        started = clock()
+        try:
+            yield Sleep(turn.wait)
+        except BaseException:
+            if turn.booked:
+                throttle.unanswered()
+            raise
         call.waited = True
-        call.observers.waited("server", pause)
-    if settings.limiter is not None:
-        started = settings.clock() if call.observers else 0.0
-        yield Acquire(settings.limiter, call.remaining())
-        call.waited = True
-        if call.observers:
-            call.observers.waited("limiter", settings.clock() - started)
+        call.observers.waited(turn.why, turn.wait)
+        if turn.booked or clock() - started < turn.wait / 2:
+            return
+
+
+#: Turns an attempt asks for before it goes anyway (each after a wait the server set).
+_MOST_TURNS = 16
+_REFUSED = {
+    "server": "the server asked every caller to wait",
+    "pacing": "the server's remaining quota leaves no slot within the time allowed",
+}
+
+
+def _enter(call: _Call, limiter: Any) -> Generator[Effect, Any, Slot]:
+    """A slot of a concurrency limit, waited for within the deadline."""
+    started = call.settings.clock() if call.observers else 0.0
+    slot: Slot = yield Enter(limiter, call.remaining())
+    call.waited = True
+    if call.observers:
+        call.observers.waited("concurrency", call.settings.clock() - started)
+    return slot
+
+
+def _acquire(call: _Call, limiter: SupportsAcquire) -> Generator[Effect, Any, None]:
+    """A grant of the rate limiter, within the deadline."""
+    clock = call.settings.clock
+    started = clock() if call.observers else 0.0
+    yield Acquire(limiter, call.remaining())
+    call.waited = True
+    if call.observers:
+        call.observers.waited("limiter", clock() - started)
 
 
 def _observed_auth(call: _Call, flow: Generator[Effect, Any, T]) -> Generator[Effect, Any, T]:
@@ -313,14 +390,19 @@ class _Call:
             delay,
         )
 
-    def log_pause(self, pause: float) -> None:
-        """One INFO line for a pause the server asked for."""
+    def log_pause(self, pause: float, why: str) -> None:
+        """A line for a wait the server's limit asks for: INFO for a pause, DEBUG for pacing."""
         request, settings = self.request, self.settings
-        settings.logger.info(
-            "%s %s waits %.1fs: the server's rate limit (all callers wait)",
+        pacing = why == "pacing"
+        settings.logger.log(
+            logging.DEBUG if pacing else logging.INFO,
+            "%s %s waits %.1fs: %s",
             request.method,
             redact_url(request.url, settings.safe_params),
             pause,
+            "paced by the server's remaining quota"
+            if pacing
+            else "the server's rate limit (all callers wait)",
         )
 
 
