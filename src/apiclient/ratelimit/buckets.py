@@ -166,7 +166,7 @@ class RateLimits:
     def _relative_path(self, url: str) -> str:
         if url.startswith(self._prefix):
             rest = url[len(self._prefix) :]
-            return "/" + rest.partition("?")[0].partition("#")[0]
+            return "/" + rest.partition("?")[0].partition("#")[0].lstrip("/")
         return urlsplit(url).path or "/"
 
     def __repr__(self) -> str:
