@@ -1,6 +1,7 @@
 """Rate limiters side by side, in one run: cost, accuracy under threads, and Redis round trips.
 
 Usage: .venv/bin/python bench/ratelimit.py [--seconds 10] [--redis-url redis://127.0.0.1:6379/0]
+                                           [--against REV] [--only versions|buckets|...]
 
 Needs `pip install -e '.[bench]'`. Without --redis-url a redis-server is started on a free
 loopback port if one is installed. Contenders: apiclient's RateLimiter / RedisRateLimiter,
@@ -13,21 +14,32 @@ pyrate-limiter, limits (moving window) and a plain lock+deque sliding log.
   (one period divided by the mean time from grant i to grant i + N).
 - redis: grants per second and Redis commands per grant, uncontended and with 8 threads
   blocked on "50 per second".
+- versions: this checkout's uncontended ``RateLimiter.acquire`` against ``--against`` (a
+  git revision, checked out as a worktree; default: the commit before per-route buckets,
+  pacing and concurrency limits), in alternating child processes: the ratio per round.
+- buckets: GET + JSON CPU per call of a client with per-route buckets (three patterns,
+  the request matching the last) against one with a single limiter, in alternating child
+  processes against the same loopback server.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 import limits
 import limits.storage
@@ -37,7 +49,59 @@ import redis
 
 from apiclient import RateLimiter, RedisRateLimiter
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback_server import LoopbackServer
+from rounds import rotated, round_ratios
+from versions import worktree
+
 Acquire = Callable[[], object]
+#: The last commit before issue 23 (buckets, pacing, concurrency limits): "today's" limiter.
+BEFORE_BUCKETS = "5728d37"
+
+ACQUIRE_CHILD = """
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from apiclient import RateLimiter
+acquire = RateLimiter(10**9, 1).acquire
+calls = int(sys.argv[2])
+for _ in range(10_000):
+    acquire()
+if sys.argv[3:] == ["count"]:  # under callgrind: the calls alone, counted from outside
+    for _ in range(calls):
+        acquire()
+    raise SystemExit
+samples = []
+for _ in range(5):
+    started = time.perf_counter()
+    for _ in range(calls):
+        acquire()
+    samples.append((time.perf_counter() - started) / calls)
+print(json.dumps(statistics.median(samples)))
+"""
+
+BUCKET_CHILD = """
+import json, sys, time
+from apiclient import APIClient, RateLimiter
+url, calls, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+big = 10**9
+if kind == "bucketed":
+    api = APIClient(base_url=url, rate_limits={
+        "/search/*": RateLimiter(big, 1), "POST /repos/*": RateLimiter(big, 1),
+        "*": RateLimiter(big, 1),
+    })
+else:
+    api = APIClient(RateLimiter(big, 1), base_url=url)
+for _ in range(500):
+    api.get("/repos/a/b")
+if sys.argv[4:] == ["count"]:
+    for _ in range(calls):
+        api.get("/repos/a/b")
+    raise SystemExit
+started = time.process_time()
+for _ in range(calls):
+    api.get("/repos/a/b")
+print(json.dumps((time.process_time() - started) / calls))
+"""
 
 
 class DequeLimiter:
@@ -189,11 +253,98 @@ def start_redis() -> tuple[subprocess.Popen[str], str] | None:
     raise RuntimeError("redis-server did not start")
 
 
+def child(code: str, *args: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+        timeout=600,
+    ).stdout  # fmt: skip
+    return float(json.loads(out))
+
+
+def instructions_per_call(code: str, calls: int, *args: str) -> float:
+    """Instructions per call of ``code``'s loop, counted by callgrind (``calls`` and none)."""
+
+    def count(n: int) -> int:
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             "-c", code, *args[:1], str(n), *args[1:], "count"],
+            capture_output=True, text=True, check=True, timeout=1800,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        return int(re.findall(r"Collected : (\d+)", result.stderr)[-1])
+
+    return (count(calls) - count(0)) / calls
+
+
+def counted(against: str) -> None:
+    """Both comparisons as instruction counts (repeatable within ~0.5% on a busy machine)."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    now = instructions_per_call(ACQUIRE_CHILD, 20_000, src)
+    before = instructions_per_call(ACQUIRE_CHILD, 20_000, str(worktree(against) / "src"))
+    print(f"\nUncontended acquire, instructions per call: this checkout against {against}")
+    print(f"  now: {now:8.0f}  before: {before:8.0f}  ratio: {now / before:.3f}x")
+    server = LoopbackServer()
+    try:
+        bucketed = instructions_per_call(BUCKET_CHILD, 300, server.url, "bucketed")
+        single = instructions_per_call(BUCKET_CHILD, 300, server.url, "single")
+    finally:
+        server.stop()
+    print("GET + JSON, instructions per call: three route buckets against one limiter")
+    print(f"  bucketed: {bucketed / 1e3:7.1f}k  one limiter: {single / 1e3:7.1f}k  "
+          f"ratio: {bucketed / single:.3f}x")  # fmt: skip
+
+
+def versions(against: str, rounds: int = 7, calls: int = 200_000) -> None:
+    """This checkout's uncontended acquire against ``against``'s, in alternating children."""
+    sources = {"now": str(Path(__file__).resolve().parent.parent / "src"),
+               "before": str(worktree(against) / "src")}  # fmt: skip
+    times: dict[str, list[float]] = {"now": [], "before": []}
+    for number in range(rounds):
+        for name in rotated(list(sources), number):
+            times[name].append(child(ACQUIRE_CHILD, sources[name], str(calls)))
+    ratios = round_ratios(times["now"], times["before"])
+    print(f"\nUncontended RateLimiter.acquire: this checkout against {against}, {rounds} rounds")
+    for name, values in times.items():
+        print(f"  {name:>6}: {statistics.median(values) * 1e6:6.3f} us per call (median)")
+    print(f"  ratio: {statistics.median(ratios):.3f}x median "
+          f"({min(ratios):.3f}-{max(ratios):.3f} over rounds)")  # fmt: skip
+
+
+def buckets(rounds: int = 9, calls: int = 5_000) -> None:
+    """GET + JSON CPU per call, per-route buckets against one limiter, alternating children."""
+    server = LoopbackServer()
+    times: dict[str, list[float]] = {"bucketed": [], "one limiter": []}
+    try:
+        for number in range(rounds):
+            for name in rotated(list(times), number):
+                kind = "bucketed" if name == "bucketed" else "single"
+                times[name].append(child(BUCKET_CHILD, server.url, str(calls), kind))
+    finally:
+        server.stop()
+    ratios = round_ratios(times["bucketed"], times["one limiter"])
+    print(f"\nGET + JSON, CPU per call: three route buckets against one limiter, {rounds} rounds")
+    for name, values in times.items():
+        print(f"  {name:>12}: {statistics.median(values) * 1e6:7.2f} us (median)")
+    print(f"  ratio: {statistics.median(ratios):.3f}x median "
+          f"({min(ratios):.3f}-{max(ratios):.3f} over rounds)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--redis-url")
+    parser.add_argument("--against", default=BEFORE_BUCKETS)
+    parser.add_argument("--only", choices=["versions", "buckets", "instructions"])
     args = parser.parse_args()
+    if args.only == "instructions":  # (needs valgrind)
+        counted(args.against)
+        return
+    if args.only == "versions":
+        versions(args.against)
+        return
+    if args.only == "buckets":
+        buckets()
+        return
 
     print("Uncontended acquire, median us per call (limit never reached)")
     big = 10**9
@@ -206,6 +357,8 @@ def main() -> None:
     for name, acquire in costs.items():
         calls = 5000 if "limits" in name else 20000  # limits' moving window is O(n)
         print(f"  {name:34s} {median_cost_us(acquire, calls=calls):8.2f}")
+    versions(args.against)
+    buckets()
 
     print(
         f"\nAccuracy: 8 threads for {args.seconds:g}s at 10 per second (callers record grant times)"
