@@ -484,5 +484,35 @@ class InFlightLimitReached(RateExceededError):
     """No request slot (``max_in_flight``) came free within the caller's time budget."""
 
 
-class RateLimiterUnavailable(APIError):
-    """A shared rate limiter's store (Redis) could not be reached in time."""
+class SharedStateError(APIError):
+    """The store shared by a fleet (Redis) failed: see the two kinds below."""
+
+    may_have_been_processed = False  # raised before the request was sent
+
+
+class RateLimiterUnavailable(SharedStateError):
+    """A shared store (Redis) could not be reached in time: down, restarting, too slow.
+
+    Transient by nature; a ``fallback=`` limiter is used only for this kind.
+    """
+
+
+class RateLimiterMisconfigured(SharedStateError):
+    """A shared store answered but refused the work: a setup error that waiting won't fix.
+
+    A read-only replica, a Cluster node reached without cluster mode, a key holding another
+    program's data, Redis out of memory, an ACL or password refusal. Never hidden behind a
+    fallback.
+    """
+
+
+class RateLimitConfigMismatch(RateLimiterMisconfigured):
+    """Two limiters share a Redis key with different limits; each would undo the other's.
+
+    ``.stored`` and ``.mine`` describe both configurations (e.g. ``"5/3600s"``).
+    """
+
+    def __init__(self, message: str, *, stored: str, mine: str) -> None:
+        super().__init__(message)
+        self.stored = stored
+        self.mine = mine

@@ -44,8 +44,10 @@ class TokenRequest(Request):
     @classmethod
     def of(cls, request: Request) -> TokenRequest:
         """``request`` marked as a token request (the same headers object)."""
-        return request if isinstance(request, TokenRequest) else cls(
-            request.method, request.url, request.headers, request.body
+        return (
+            request
+            if isinstance(request, TokenRequest)
+            else cls(request.method, request.url, request.headers, request.body)
         )
 
 

@@ -2,16 +2,22 @@
 
 Theory of operation: the same two-phase scheme as the in-process ``RateLimiter`` (book a
 turn on arrival, grant on waking against the log of actual grants), run as Lua scripts on
-the Redis server, so each step is atomic and every time is the server's clock (``TIME``):
-machines with skewed clocks still agree. Two sorted sets hold bookings and grants
-(microseconds) for the longest window. An uncontended caller books and is granted in one
-script, one round trip; a blocked caller sleeps until its turn and is granted by a second
-script, so nobody polls. The keys share one hash tag (one Redis Cluster slot) and expire
-after the longest window. redis-py's ``Script`` reloads the scripts after a ``SCRIPT FLUSH``
-or a restart.
+the Redis server (``redis_scripts``), so each step is atomic and every time is the server's
+clock (``TIME``): machines with skewed clocks still agree. An uncontended caller books and
+is granted in one script, one round trip; a blocked caller sleeps until its turn and is
+granted by a second script, so nobody polls. The keys share one hash tag (one Redis Cluster
+slot) and expire after the longest window.
 
-If Redis cannot be reached, the caller gets ``RateLimiterUnavailable`` within ``timeout``,
-or, when a ``fallback`` limiter is given, a grant from it (and a warning in the log).
+Faults, each by design (docs/ratelimiting.md, "Running a fleet"):
+
+- every Redis call is bounded by the caller's deadline (and ``timeout``), never retried;
+- Redis unreachable: ``RateLimiterUnavailable``, or grants from ``fallback`` (a share of
+  the limit, ``N / expected_processes``), with one warning per outage;
+- Redis answering but refusing (a replica, a Cluster node without cluster mode, another
+  program's key, out of memory, ACL): ``RateLimiterMisconfigured``, never the fallback;
+- another limit stored on the key: ``RateLimitConfigMismatch``;
+- the state lost (a restart, a failover): noticed by any process that saw a recent grant,
+  and nothing is granted for one longest window from then (``on_lost_state="wait"``).
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ import itertools
 import logging
 import os
 import time
-import weakref
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
-from apiclient.errors import RateExceededError, RateLimiterUnavailable
+from apiclient._redis import scripts
+from apiclient._redis.scripts import describe, redis_errors, shared_state_error
+from apiclient._redis.topology import RedisLink, redis_module
+from apiclient.errors import RateExceededError, RateLimitConfigMismatch, RateLimiterUnavailable
 from apiclient.ratelimit.memory import Limit, RateLimiter
+from apiclient.ratelimit.redis_scripts import BOOK, GRANT, PAUSE
 
 if TYPE_CHECKING:
     import redis
@@ -34,114 +43,38 @@ if TYPE_CHECKING:
 
 log: logging.Logger = logging.getLogger("apiclient")
 
-# KEYS: bookings, grants, pause end. ARGV: member, max wait (us, -1 = none), then
-# (max_messages, window us) per limit. Replies: {1, 0, granted_at} granted;
-# {2, wait, 0} booked, sleep then call _GRANT; {0, wait, 0} refused, nothing booked.
-_PRELUDE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
-local longest = 0
-for i = 3, #ARGV, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
-local function earliest(log, start)
-  for i = 3, #ARGV, 2 do
-    local limit, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-    local nth = redis.call('ZRANGE', log, -limit, -limit, 'WITHSCORES')
-    if nth[2] then start = math.max(start, tonumber(nth[2]) + window) end
-  end
-  return start
-end
-local function grant()
-  local ready = earliest(KEYS[2], paused)
-  if ready > now then return {2, ready - now, 0} end
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])  -- later bookings start from the real grant
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
-  redis.call('PEXPIRE', KEYS[2], math.ceil(longest / 1000) + 1000)
-  return {1, 0, now}
-end
-"""
+#: A blocked caller sleeps this much past its turn (at most 1% of the shortest window), so
+#: that the grant booked before it, itself a little late, has happened when it wakes.
+_LATENESS = 0.002
 
-_BOOK = (
-    _PRELUDE
-    + """
-local turn = math.max(now, paused)
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then turn = math.max(turn, tonumber(newest[2])) end
-turn = earliest(KEYS[1], turn)
-local wait = turn - now
-if tonumber(ARGV[2]) >= 0 and wait > tonumber(ARGV[2]) then return {0, wait, 0} end
-redis.call('ZADD', KEYS[1], turn, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
-redis.call('PEXPIRE', KEYS[1], math.ceil((wait + longest) / 1000) + 1000)
-if wait > 0 then return {2, wait, 0} end
-return grant()
-"""
-)
-
-# A pause may have moved the grant past what the caller accepts (ARGV[2], -1 = any): it
-# then gives its booking back and is refused.
-_GRANT = (
-    _PRELUDE
-    + """
-local ready = earliest(KEYS[2], paused)
-local budget = tonumber(ARGV[2])
-if budget >= 0 and ready - now > budget then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return {0, ready - now, 0}
-end
-return grant()
-"""
-)
-
-_PAUSE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local till = now + tonumber(ARGV[1])
-if till > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.0f', till), 'PX', math.ceil(ARGV[1] / 1000) + 1000)
-end
-return 1
-"""
-
-
-class _LoopScripts(NamedTuple):
-    """One event loop's ``redis.asyncio`` client and the scripts registered on it."""
-
-    book: Any
-    grant: Any
-    pause: Any
-    client: Any
-
-
-def _redis_module() -> Any:
-    try:
-        import redis
-        import redis.asyncio
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            "RedisRateLimiter needs redis-py: pip install 'apiclient[redis]'"
-        ) from exc
-    return redis
+_GRANTED, _BOOKED, _REFUSED, _MISMATCH = 1, 2, 0, 3
 
 
 class RedisRateLimiter:
     """The ``RateLimiter`` semantics, shared through Redis by every process using ``key``.
 
     Args:
-        url_or_client: a ``redis://`` URL, a ``redis.Redis`` or a ``redis.asyncio.Redis``.
-            From a URL both ``acquire`` and ``acquire_async`` work; a client supports its
-            own flavour only.
+        url_or_client: a URL (``redis://``, ``rediss://``, ``redis+sentinel://``), or a
+            redis-py client: ``Redis``, ``RedisCluster``, a ``Sentinel`` (with
+            ``service_name``), or their asyncio flavours. From a URL both ``acquire`` and
+            ``acquire_async`` work; a client supports its own flavour only.
         key: the name of the shared limit; every user of the same key shares one limit.
         max_messages, every_seconds, also, margin: the limits, as for ``RateLimiter``.
-        timeout: seconds to connect to and hear from Redis (for clients made from a URL).
-        fallback: a local limiter used (with a warning) while Redis is unreachable;
-            without it, ``RateLimiterUnavailable`` is raised.
+        timeout: the longest any Redis round trip may take (a caller's own deadline may
+            make it shorter); for clients made from a URL, also the connect timeout.
+        fallback: while Redis is unreachable, grant from a local limiter: ``True`` for
+            ``max_messages // expected_processes`` per window (each limit), or a
+            ``RateLimiter`` of your own. Without it, ``RateLimiterUnavailable`` is raised.
+        expected_processes: how many processes share the key (for ``fallback=True``).
+        on_lost_state: ``"wait"`` (grant nothing for one window after the state is found
+            lost) or ``"reset"`` (start counting again at once).
+        cluster: ``True`` for a Redis Cluster URL; ``None`` finds out by itself.
+        service_name: the master's name when ``url_or_client`` is a ``Sentinel``.
     """
 
     def __init__(
         self,
-        url_or_client: str | redis.Redis | redis.asyncio.Redis,
+        url_or_client: str | redis.Redis | redis.asyncio.Redis | Any,
         key: str = "apiclient",
         max_messages: int = 10,
         every_seconds: float = 1.0,
@@ -149,44 +82,36 @@ class RedisRateLimiter:
         also: Iterable[Limit] = (),
         margin: float | None = None,
         timeout: float = 2.0,
-        fallback: RateLimiter | None = None,
+        fallback: RateLimiter | bool | None = None,
+        expected_processes: int | None = None,
+        on_lost_state: Literal["wait", "reset"] = "wait",
+        cluster: bool | None = None,
+        service_name: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if not key:
+            raise ValueError("key must not be empty (it names the shared limit's Redis keys)")
+        if on_lost_state not in ("wait", "reset"):
+            raise ValueError('on_lost_state is "wait" or "reset"')
         self.key = key
         self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
-        self.fallback = fallback
+        self.fallback = _fallback(fallback, self.limits, expected_processes)
         self._sleep = sleep
-        self._keys = [f"{{{key}}}:bookings", f"{{{key}}}:grants", f"{{{key}}}:pause"]
-        self._limit_args = [
-            str(v) for lim in self.limits for v in (lim.max_messages, int(lim.spacing * 1e6))
-        ]
+        self._keys = [f"{{{key}}}:{part}" for part in ("bookings", "grants", "pause", "meta")]
+        windows = [(lim.max_messages, int(lim.spacing * 1e6)) for lim in self.limits]
+        self._limit_args = [str(v) for pair in windows for v in pair]
+        self._config = ",".join(sorted(_describe_limit(lim) for lim in self.limits))
+        self._on_lost = on_lost_state
+        shortest = min(lim.every_seconds for lim in self.limits)
+        self._lateness = min(_LATENESS, shortest / 100)
         self._member_prefix = f"{os.getpid()}-{os.urandom(6).hex()}-"
         self._counter = itertools.count()  # next() on a count is atomic; a generator is not
         self._timeout = timeout
-        self._async_scripts: weakref.WeakKeyDictionary[Any, _LoopScripts] = (
-            weakref.WeakKeyDictionary()
+        self._known = (0, 0)  # the newest grant seen: its number and time (server us)
+        self._outage = False
+        self._link = RedisLink(
+            url_or_client, timeout=timeout, cluster=cluster, service_name=service_name
         )
-        self._connect(url_or_client, timeout)
-
-    def _connect(self, url_or_client: Any, timeout: float) -> None:
-        """Keep the URL or the client given; register the scripts on a sync client."""
-        redis_module = _redis_module()
-        self._url: str | None = None
-        self._sync: Any = None
-        self._given_async: Any = None
-        if isinstance(url_or_client, str):
-            self._url = url_or_client
-            self._sync = redis_module.Redis.from_url(
-                url_or_client, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
-        elif isinstance(url_or_client, redis_module.asyncio.Redis):
-            self._given_async = url_or_client
-        else:
-            self._sync = url_or_client
-        if self._sync is not None:
-            self._book = self._sync.register_script(_BOOK)
-            self._grant = self._sync.register_script(_GRANT)
-            self._pause_script = self._sync.register_script(_PAUSE)
 
     # -- sync -----------------------------------------------------------------------------
 
@@ -195,20 +120,20 @@ class RedisRateLimiter:
 
         For monitoring and tests; ``nan`` when the fallback limiter granted.
         """
-        if self._sync is None:
-            raise TypeError("this RedisRateLimiter was given an asyncio client: use acquire_async")
+        self._link.sync_client()  # an asyncio-only limiter says so before anything else
         member = f"{self._member_prefix}{next(self._counter)}"
         give_up = _give_up(block, timeout)
         try:
-            status, wait, granted_at = self._run(self._book, member, block, timeout)
-            while status == 2:
-                self._sleep(wait)
-                status, wait, granted_at = self._run(self._grant, member, True, _left(give_up))
-        except _redis_module().RedisError as exc:
+            status, wait, granted_at = self._run(BOOK, member, block, timeout, give_up)
+            while status == _BOOKED:
+                self._sleep(wait + self._lateness)
+                status, wait, granted_at = self._run(GRANT, member, True, _left(give_up), give_up)
+        except redis_errors() as exc:
             self._fall_back(exc)
             assert self.fallback is not None
-            self.fallback.acquire(block, timeout)
+            self.fallback.acquire(block, _left(give_up) if block else timeout)
             return float("nan")
+        self._recovered()
         return granted_at
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
@@ -218,100 +143,107 @@ class RedisRateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Make every user of the key wait ``seconds`` (best effort if Redis is away)."""
-        if self._sync is None:
-            raise TypeError("this RedisRateLimiter was given an asyncio client: use pause_async")
+        self._link.sync_client()
         try:
-            self._pause_script(keys=self._keys[2:], args=[int(seconds * 1e6)])
-        except _redis_module().RedisError as exc:
+            scripts.run(self._link, PAUSE, self._keys[2:3], [int(seconds * 1e6)], self._timeout)
+        except redis_errors() as exc:
             self._pause_not_shared(exc)
         if self.fallback is not None:
             self.fallback.pause(seconds)
+
+    def _run(
+        self,
+        script: scripts.Script,
+        member: str,
+        block: bool,
+        timeout: float | None,
+        give_up: float | None,
+    ) -> tuple[int, float, float]:
+        args = self._args(member, block, timeout)
+        reply = scripts.run(self._link, script, self._keys, args, self._io_budget(give_up, timeout))
+        return self._decode(reply, block, timeout)
 
     # -- asyncio --------------------------------------------------------------------------
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
-        scripts = self._scripts_for_this_loop()
         member = f"{self._member_prefix}{next(self._counter)}"
         give_up = _give_up(block, timeout)
         try:
-            reply = await scripts.book(keys=self._keys, args=self._args(member, block, timeout))
-            status, wait, _ = self._decode(reply, block, timeout)
-            while status == 2:
-                await asyncio.sleep(wait)
+            status, wait, _ = await self._run_async(BOOK, member, block, timeout, give_up)
+            while status == _BOOKED:
+                await asyncio.sleep(wait + self._lateness)
                 left = _left(give_up)
-                reply = await scripts.grant(keys=self._keys, args=self._args(member, True, left))
-                status, wait, _ = self._decode(reply, True, left)
-        except _redis_module().RedisError as exc:
+                status, wait, _ = await self._run_async(GRANT, member, True, left, give_up)
+        except redis_errors() as exc:
             self._fall_back(exc)
             assert self.fallback is not None
-            return await self.fallback.acquire_async(block, timeout)
+            return await self.fallback.acquire_async(block, _left(give_up) if block else timeout)
+        self._recovered()
         return True
+
+    async def _run_async(
+        self,
+        script: scripts.Script,
+        member: str,
+        block: bool,
+        timeout: float | None,
+        give_up: float | None,
+    ) -> tuple[int, float, float]:
+        args = self._args(member, block, timeout)
+        budget = self._io_budget(give_up, timeout)
+        reply = await scripts.run_async(self._link, script, self._keys, args, budget)
+        return self._decode(reply, block, timeout)
 
     async def pause_async(self, seconds: float) -> None:
         """``pause`` for asyncio: the event loop is not held while Redis answers (or not)."""
         try:
-            await self._scripts_for_this_loop().pause(
-                keys=self._keys[2:], args=[int(seconds * 1e6)]
+            await scripts.run_async(
+                self._link, PAUSE, self._keys[2:3], [int(seconds * 1e6)], self._timeout
             )
-        except _redis_module().RedisError as exc:
+        except redis_errors() as exc:
             self._pause_not_shared(exc)
         if self.fallback is not None:
             self.fallback.pause(seconds)
 
-    @staticmethod
-    def _pause_not_shared(error: Exception) -> None:
-        log.warning("could not share a rate-limit pause through Redis: %s", _reason(error))
-
-    def _scripts_for_this_loop(self) -> _LoopScripts:
-        loop = asyncio.get_running_loop()
-        scripts = self._async_scripts.get(loop)
-        if scripts is None:
-            client = self._given_async
-            if client is None:
-                if self._url is None:
-                    raise TypeError("this RedisRateLimiter was given a sync client: use acquire")
-                client = _redis_module().asyncio.Redis.from_url(
-                    self._url,
-                    socket_timeout=self._timeout,
-                    socket_connect_timeout=self._timeout,
-                )
-            scripts = _LoopScripts(
-                client.register_script(_BOOK),
-                client.register_script(_GRANT),
-                client.register_script(_PAUSE),
-                client,
-            )
-            self._async_scripts[loop] = scripts
-        return scripts
-
     async def aclose(self) -> None:
         """Close the connections this limiter opened for the running event loop.
 
-        Call it before an event loop ends (a loop's connections cannot outlive it). A
-        ``redis.asyncio.Redis`` you passed in is yours to close.
+        Call it before an event loop ends (a loop's connections cannot outlive it). An
+        asyncio client you passed in is yours to close.
         """
-        scripts = self._async_scripts.pop(asyncio.get_running_loop(), None)
-        if scripts is not None and self._given_async is None:
-            await scripts.client.aclose()
+        await self._link.aclose()
 
     # -- shared ---------------------------------------------------------------------------
 
     def _args(self, member: str, block: bool, timeout: float | None) -> list[str]:
         max_wait = 0.0 if not block else timeout
         limit = "-1" if max_wait is None else str(int(max_wait * 1e6))
-        return [member, limit, *self._limit_args]
+        seq, last = self._known
+        return [member, limit, self._config, str(seq), str(last), self._on_lost, *self._limit_args]
 
-    def _run(
-        self, script: Any, member: str, block: bool, timeout: float | None
+    def _io_budget(self, give_up: float | None, timeout: float | None) -> float:
+        """Seconds a round trip may take: ``timeout``, or less if the caller's budget is.
+
+        A caller that accepts no wait at all (``block=False``, ``timeout=0``) still gets
+        ``timeout`` for the round trip itself.
+        """
+        left = _left(give_up)
+        if left is None or timeout == 0:
+            return self._timeout
+        return min(self._timeout, left)
+
+    def _decode(
+        self, reply: list[Any], block: bool, timeout: float | None
     ) -> tuple[int, float, float]:
-        reply = script(keys=self._keys, args=self._args(member, block, timeout))
-        return self._decode(reply, block, timeout)
-
-    @staticmethod
-    def _decode(reply: list[int], block: bool, timeout: float | None) -> tuple[int, float, float]:
-        status, wait_us, granted_us = (int(v) for v in reply)
-        if status == 0:
+        status, wait_us, granted_us, seq, last = (int(v) for v in reply[:5])
+        if status == _MISMATCH:
+            raise self._mismatch(reply[5])
+        if seq > self._known[0]:
+            self._known = (seq, last)
+        if int(reply[5]):
+            self._lost_state_noticed()
+        if status == _REFUSED:
             raise RateExceededError(
                 "shared rate limit reached"
                 if not block
@@ -320,19 +252,93 @@ class RedisRateLimiter:
             )
         return status, wait_us / 1e6, granted_us / 1e6
 
-    def _fall_back(self, error: Exception) -> None:
-        if self.fallback is None:
-            raise RateLimiterUnavailable(f"Redis is unreachable: {_reason(error)}") from None
-        log.warning("Redis is unreachable (%s); using the local fallback limiter", _reason(error))
+    def _mismatch(self, stored: bytes | str) -> RateLimitConfigMismatch:
+        theirs = _describe_config(stored.decode() if isinstance(stored, bytes) else stored)
+        mine = _describe_config(self._config)
+        return RateLimitConfigMismatch(
+            f"the Redis key {self.key!r} is used with the limits {theirs}; this limiter has "
+            f"{mine}. Limiters sharing a key must have the same limits (or use another key)",
+            stored=theirs,
+            mine=mine,
+        )
+
+    def _lost_state_noticed(self) -> None:
+        longest = max(lim.spacing for lim in self.limits)
+        then = "nothing is granted for" if self._on_lost == "wait" else "counting restarts; not"
+        log.warning(
+            "the shared rate limit %r lost its state (Redis restarted or failed over): "
+            "%s %gs, to stay within the limit",
+            self.key,
+            then,
+            longest,
+        )
+
+    def _fall_back(self, error: BaseException) -> None:
+        typed = shared_state_error(error, f"rate limit {self.key!r}")
+        if self.fallback is None or not isinstance(typed, RateLimiterUnavailable):
+            raise typed from None
+        if not self._outage:
+            self._outage = True
+            log.warning(
+                "%s; granting from the local fallback limiter (%s) until Redis answers",
+                typed.message,
+                _describe_limits(self.fallback.limits),
+            )
+
+    def _recovered(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.warning("rate limit %r: Redis answers again; the shared limit applies", self.key)
+
+    @staticmethod
+    def _pause_not_shared(error: BaseException) -> None:
+        log.warning("could not share a rate-limit pause through Redis: %s", describe(error))
 
     def close(self) -> None:
         """Close the sync client's connections (if this limiter made them)."""
-        if self._url is not None and self._sync is not None:
-            self._sync.close()
+        self._link.close()
 
     def __repr__(self) -> str:
-        limits = ", ".join(f"{lim.max_messages}/{lim.every_seconds:g}s" for lim in self.limits)
-        return f"RedisRateLimiter(key={self.key!r}, {limits})"
+        return f"RedisRateLimiter(key={self.key!r}, {_describe_limits(self.limits)})"
+
+
+def _fallback(
+    fallback: RateLimiter | bool | None, limits: tuple[Limit, ...], processes: int | None
+) -> RateLimiter | None:
+    """The local limiter to use while Redis is away: this process's share of the limit."""
+    if fallback is None or fallback is False:
+        return None
+    if isinstance(fallback, RateLimiter):
+        return fallback
+    if processes is None or processes < 1:
+        raise ValueError("fallback=True needs expected_processes= (how many share the key)")
+    shares = [
+        Limit(lim.max_messages // processes, lim.every_seconds, lim.margin)
+        for lim in limits
+        if lim.max_messages // processes >= 1
+    ]
+    if len(shares) < len(limits):
+        raise ValueError(
+            f"a {processes}-way share of {_describe_limits(limits)} is less than one grant "
+            "per window: use fewer expected_processes or no fallback"
+        )
+    first, *rest = shares
+    return RateLimiter(first.max_messages, first.every_seconds, also=rest, margin=first.margin)
+
+
+def _describe_limit(limit: Limit) -> str:
+    """``5/3600s`` (with ``+0.01s`` when a margin was chosen): also the key's stored form."""
+    margin = "" if limit.margin is None else f"+{limit.margin:g}s"
+    return f"{limit.max_messages}/{limit.every_seconds:g}s{margin}"
+
+
+def _describe_limits(limits: Iterable[Limit]) -> str:
+    return ", ".join(_describe_limit(lim) for lim in limits)
+
+
+def _describe_config(config: str) -> str:
+    """The stored ``"10/1s,5/3600s"`` as the error shows it."""
+    return config.replace(",", ", ")
 
 
 def _give_up(block: bool, timeout: float | None) -> float | None:
@@ -347,6 +353,6 @@ def _left(give_up: float | None) -> float | None:
     return None if give_up is None else max(0.0, give_up - time.monotonic())
 
 
-def _reason(error: Exception) -> str:
-    """The error's kind and text; redis-py's texts name host and port, never a password."""
-    return f"{type(error).__name__}: {error}"
+# Kept for the modules that imported them from here.
+_redis_module = redis_module
+_reason = describe

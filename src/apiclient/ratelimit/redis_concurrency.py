@@ -20,9 +20,10 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from apiclient.errors import InFlightLimitReached, RateLimiterUnavailable
+from apiclient._redis.scripts import shared_state_error
+from apiclient._redis.topology import redis_module as _redis_module
+from apiclient.errors import InFlightLimitReached, SharedStateError
 from apiclient.ratelimit.concurrency import Slot
-from apiclient.ratelimit.redis import _reason, _redis_module
 
 if TYPE_CHECKING:
     import redis
@@ -212,9 +213,8 @@ class RedisConcurrencyLimiter:
             )
         return client
 
-    @staticmethod
-    def _unavailable(error: Exception) -> RateLimiterUnavailable:
-        return RateLimiterUnavailable(f"Redis is unreachable: {_reason(error)}")
+    def _unavailable(self, error: Exception) -> SharedStateError:
+        return shared_state_error(error, f"concurrency limit {self.key!r}")
 
     def close(self) -> None:
         """Close the sync client's connections (if this limiter made them)."""

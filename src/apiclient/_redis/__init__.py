@@ -1,0 +1,1 @@
+"""The shared Redis parts: where Redis is, and scripts run there within a deadline."""
