@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import trustme
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, free_port
 
 
 @contextmanager
@@ -25,6 +26,8 @@ def redis_cluster(directory: Path) -> Iterator[list[RedisServer]]:
             "nodes.conf",
             "--cluster-node-timeout",
             "5000",
+            "--cluster-port",  # (else port + 10000, which may be taken or out of range)
+            str(free_port()),
         )
         for i in range(3)
     ]
@@ -84,7 +87,16 @@ class SentinelSetup:
 
         seen = len(self.sentinel.lines)
         with redis.Redis(port=self.sentinel.port) as sentinel:
-            sentinel.execute_command("SENTINEL", "FAILOVER", "mymaster")
+            # Sentinel promotes a replica only once it has heard the replica's own INFO,
+            # which it asks for on its own schedule and does not log: retry until then.
+            for _ in range(300):
+                try:
+                    sentinel.execute_command("SENTINEL", "FAILOVER", "mymaster")
+                    break
+                except redis.ResponseError as exc:
+                    if "NOGOODSLAVE" not in str(exc):
+                        raise
+                    threading.Event().wait(0.1)
         self.sentinel.wait_for_line("+switch-master", after=seen)
 
     def stop(self) -> None:

@@ -101,6 +101,7 @@ async def run_async(
             if attempt or not link.can_switch_to_cluster():
                 raise
             link.switch_to_cluster()
+            await client.aclose()  # the plain client of this loop, made by the link
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -117,6 +118,11 @@ def shared_state_error(error: BaseException, what: str) -> SharedStateError:
     reason = describe(error)
     if isinstance(error, (exceptions.AuthenticationError, exceptions.AuthorizationError)):
         return RateLimiterMisconfigured(f"{what}: Redis refused the credentials ({reason})")
+    if "certificate verify failed" in reason.lower():
+        return RateLimiterMisconfigured(
+            f"{what}: the Redis server's TLS certificate is not trusted; give its CA "
+            f"(?ssl_ca_certs= in the URL) ({reason})"
+        )
     if isinstance(
         error,
         (

@@ -113,10 +113,15 @@ class RedisLink:
         self._async_sentinel: Any = None
         self._service_name = service_name
         self._per_loop: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._sentinels: dict[int, Any] = {}  # id(master client) -> the Sentinel made for it
         if isinstance(target, str):
             self.url = target
         elif isinstance(target, redis.sentinel.Sentinel):
-            self._sync = target.master_for(_needs_name(service_name))
+            options = _options(timeout, asynchronous=False)
+            self._sync, self._own_sync = (
+                target.master_for(_needs_name(service_name), **options),
+                True,
+            )
         elif isinstance(target, redis.asyncio.sentinel.Sentinel):
             self._async_sentinel = target
             _needs_name(service_name)
@@ -161,7 +166,9 @@ class RedisLink:
         assert self.url is not None
         options = _options(self.timeout, asynchronous=False)
         if is_sentinel_url(self.url):
-            return _sentinel_master(redis.sentinel.Sentinel, SentinelURL.parse(self.url), options)
+            return self._sentinel_master(
+                redis.sentinel.Sentinel, SentinelURL.parse(self.url), options
+            )
         if self.cluster:
             return redis.cluster.RedisCluster.from_url(self.url, **options)
         return redis.Redis.from_url(self.url, **options)
@@ -183,15 +190,31 @@ class RedisLink:
         redis = redis_module()
         options = _options(self.timeout, asynchronous=True)
         if self._async_sentinel is not None:
-            return self._async_sentinel.master_for(self._service_name)
+            return self._async_sentinel.master_for(self._service_name, **options)
         if self.url is None:
             raise TypeError("this was given a sync Redis client: use the sync methods")
         if is_sentinel_url(self.url):
             parsed = SentinelURL.parse(self.url)
-            return _sentinel_master(redis.asyncio.sentinel.Sentinel, parsed, options)
+            return self._sentinel_master(redis.asyncio.sentinel.Sentinel, parsed, options)
         if self.cluster:
             return redis.asyncio.cluster.RedisCluster.from_url(self.url, **options)
         return redis.asyncio.Redis.from_url(self.url, **options)
+
+    def _sentinel_master(
+        self, sentinel_class: Any, url: SentinelURL, options: dict[str, Any]
+    ) -> Any:
+        """The master ``url`` names, through a Sentinel made here (closed with it)."""
+        sentinel = sentinel_class(list(url.sentinels), sentinel_kwargs=dict(options), **options)
+        extra: dict[str, Any] = {"db": url.db}
+        if url.password is not None:
+            extra["password"] = url.password
+        if url.username is not None:
+            extra["username"] = url.username
+        if url.tls:
+            extra["ssl"] = True
+        master = sentinel.master_for(url.service_name, **extra)
+        self._sentinels[id(master)] = sentinel
+        return master
 
     # -- closing ------------------------------------------------------------------------------
 
@@ -199,12 +222,16 @@ class RedisLink:
         """Close the sync connections made here (a client you passed in is yours)."""
         if (self.url is not None or self._own_sync) and self._sync is not None:
             self._sync.close()
+            for watcher in getattr(self._sentinels.pop(id(self._sync), None), "sentinels", ()):
+                watcher.close()
 
     async def aclose(self) -> None:
         """Close the running loop's connections made here."""
         client = self._per_loop.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+            for watcher in getattr(self._sentinels.pop(id(client), None), "sentinels", ()):
+                await watcher.aclose()
 
 
 def _bounded_copy(client: Any, timeout: float) -> tuple[Any, bool]:
@@ -246,15 +273,3 @@ def _needs_name(service_name: str | None) -> str:
     if not service_name:
         raise ValueError("with a Sentinel, give service_name= (the master's name)")
     return service_name
-
-
-def _sentinel_master(sentinel_class: Any, url: SentinelURL, options: dict[str, Any]) -> Any:
-    sentinel = sentinel_class(list(url.sentinels), sentinel_kwargs=dict(options), **options)
-    extra: dict[str, Any] = {"db": url.db}
-    if url.password is not None:
-        extra["password"] = url.password
-    if url.username is not None:
-        extra["username"] = url.username
-    if url.tls:
-        extra["ssl"] = True
-    return sentinel.master_for(url.service_name, **extra)
