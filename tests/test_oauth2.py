@@ -365,8 +365,17 @@ def _sync_client(server: FakeServer, **kwargs: Any) -> APIClient:
         b'{"access_token": "t0k3n-abc", "token_type": 7}',
         b'{"error": 5}',
     ],
-    ids=["list", "null", "string", "scope-int", "expires-inf", "expires-negative",
-         "token-int", "type-int", "error-int"],
+    ids=[
+        "list",
+        "null",
+        "string",
+        "scope-int",
+        "expires-inf",
+        "expires-negative",
+        "token-int",
+        "type-int",
+        "error-int",
+    ],
 )
 def test_a_malformed_token_response_is_an_auth_error(
     make_client: Callable[..., Any], server: FakeServer, body: bytes

@@ -93,6 +93,7 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
+    from apiclient.auth.token_store import FileTokenStore, RedisTokenStore, StoreLock, TokenStore
     from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
     from apiclient.ratelimit.redis import RedisRateLimiter
     from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
@@ -134,6 +135,7 @@ __all__ = [
     "DecodeError",
     "Decoder",
     "ETagCache",
+    "FileTokenStore",
     "Forbidden",
     "GatewayTimeout",
     "Gone",
@@ -181,6 +183,7 @@ __all__ = [
     "RedirectPolicy",
     "RedisConcurrencyLimiter",
     "RedisRateLimiter",
+    "RedisTokenStore",
     "Request",
     "RequestOptions",
     "Response",
@@ -190,10 +193,12 @@ __all__ = [
     "ServerError",
     "ServiceUnavailable",
     "SharedStateError",
+    "StoreLock",
     "StreamedResponse",
     "TLSError",
     "Timeout",
     "Timeouts",
+    "TokenStore",
     "TooManyRedirects",
     "TooManyRequests",
     "Transport",
@@ -231,6 +236,10 @@ def __getattr__(name: str) -> object:
         from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
 
         return RedisConcurrencyLimiter
+    if name in ("RedisTokenStore", "FileTokenStore", "TokenStore", "StoreLock"):
+        from apiclient.auth import token_store
+
+        return getattr(token_store, name)
     if name.startswith("OAuth"):
         from apiclient import auth
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
-from apiclient.effects import Acquire, Effect, Enter, Pause, Send, Sleep, Wait
+from apiclient.effects import Acquire, Call, Effect, Enter, Pause, Send, Sleep, Wait
 from apiclient.ratelimit.base import Limiter
 from apiclient.transports.base import AsyncTransport, Transport
 
@@ -68,6 +68,8 @@ def _perform(effect: Effect, sleep: Callable[[float], None]) -> Any:
         effect.limiter.pause(effect.seconds)
     elif type(effect) is Wait:
         return effect.event.wait(effect.timeout)
+    elif type(effect) is Call:
+        return getattr(effect.target, effect.name)(*effect.args)
     return None
 
 
@@ -119,6 +121,11 @@ async def _perform_async(effect: Effect, sleep: Callable[[float], Awaitable[Any]
         await _pause_async(effect)
     elif type(effect) is Wait:  # another task or thread is refreshing a token
         return await _asyncio().to_thread(effect.event.wait, effect.timeout)
+    elif type(effect) is Call:
+        method = getattr(effect.target, effect.name + "_async", None)
+        if method is not None:
+            return await method(*effect.args)
+        return await _asyncio().to_thread(getattr(effect.target, effect.name), *effect.args)
     return None
 
 

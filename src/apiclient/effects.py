@@ -91,4 +91,17 @@ class Wait:
     timeout: float | None
 
 
-Effect = Send | Sleep | Acquire | Pause | Enter | Wait
+@dataclass(slots=True)
+class Call:
+    """Call ``target.<name>(*args)``; an async driver awaits ``<name>_async`` if it has one.
+
+    For the shared stores (a token store's lock, load and save): sync and asyncio flavours
+    behind one name, resumed with the result.
+    """
+
+    target: Any
+    name: str
+    args: tuple[Any, ...] = ()
+
+
+Effect = Send | Sleep | Acquire | Pause | Enter | Wait | Call

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from apiclient.auth.base import Auth, secrets_of
 from apiclient.effects import (
     Acquire,
+    Call,
     Effect,
     Enter,
     Pause,
@@ -299,7 +300,7 @@ def _observed_auth(call: _Call, flow: Generator[Effect, Any, T]) -> Generator[Ef
             else:
                 started = clock()
                 value = yield effect
-                if type(effect) is Wait:
+                if type(effect) is Wait or (type(effect) is Call and effect.name == "lock"):
                     observers.waited("refresh", clock() - started)
         except BaseException as exc:  # thrown in by the driver: the auth flow decides
             thrown = exc

@@ -14,19 +14,26 @@ Tokens and secrets appear in no repr, log line or error message.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from apiclient.auth.base import AuthBase, AuthFlow
 from apiclient.auth.basic import BasicAuth
-from apiclient.effects import Effect, Send, Wait
+from apiclient.effects import Call, Effect, Send, Wait
 from apiclient.errors import AuthError, TransportError
 from apiclient.models import Headers, Request, Response, is_text_codec
 from apiclient.policies.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from apiclient.auth.token_store import TokenStore
+
+log: logging.Logger = logging.getLogger("apiclient")
 
 #: Token endpoint calls get their own limits: they are small and should be quick.
 TOKEN_TIMEOUTS = Timeouts(connect=10.0, read=30.0, total=60.0)
@@ -200,8 +207,12 @@ class OAuth2Bearer(AuthBase):
         leeway: float = DEFAULT_LEEWAY,
         clock: Callable[[], float] = time.time,
         refresh_wait: float = 60.0,
+        store: TokenStore | None = None,
     ) -> None:
         self.endpoint: TokenEndpoint = endpoint
+        #: Where processes sharing this token keep it (``RedisTokenStore``, ...), or None.
+        self.store = store
+        self._loaded = store is None  # the stored token is read on first use
         self.scope: str | None = " ".join(scope) if isinstance(scope, list) else scope
         self.on_token = on_token
         self.leeway = leeway
@@ -234,6 +245,8 @@ class OAuth2Bearer(AuthBase):
     def prepare(self, request: Request) -> AuthFlow:
         """Refresh first if the token is missing or about to expire, then add it."""
         token = self._token
+        if not self._loaded:
+            token = yield from self._adopt_stored(token)
         if self._expired(token):
             token = yield from self._refresh(stale=token)
         assert token is not None
@@ -271,10 +284,9 @@ class OAuth2Bearer(AuthBase):
                 raise AuthError("timed out waiting for another caller's token refresh")
             return self._token
         try:
-            self.refresh_count += 1
-            token = yield from self._fetch(stale)
-            if self.on_token is not None:
-                self.on_token(dict(token))  # before use: a rotated token must be saved first
+            token = yield from (
+                self._fetch_new(stale) if self.store is None else self._shared(stale)
+            )
             self._token = token
             return token
         except BaseException as exc:
@@ -284,6 +296,62 @@ class OAuth2Bearer(AuthBase):
             with self._lock:
                 self._flight = None
             flight.done.set()
+
+    def _fetch_new(self, stale: Token | None) -> Generator[Effect, Any, Token]:
+        """A token request; the new token goes to ``on_token`` before it is used."""
+        self.refresh_count += 1
+        token = yield from self._fetch(stale)
+        if self.on_token is not None:
+            self.on_token(dict(token))  # before use: a rotated token must be saved first
+        return token
+
+    def _adopt_stored(self, token: Token | None) -> Generator[Effect, Any, Token | None]:
+        """On first use: the stored token, if there is one (it may be newer than ours)."""
+        stored = yield Call(self.store, "load")
+        self._loaded = True
+        if stored and (stored.get("access_token") or stored.get("refresh_token")):
+            with self._lock:
+                self._token = token = stored
+        return token
+
+    def _shared(self, stale: Token | None) -> Generator[Effect, Any, Token]:
+        """Refresh under the store's lock, unless another process just did (see token_store)."""
+        lock = yield Call(self.store, "lock", (self._refresh_wait,))
+        if lock is None:
+            raise AuthError("timed out waiting for another process's token refresh")
+        try:
+            token = yield from self._under_lock(stale, lock)
+        except GeneratorExit:
+            raise  # closed: no more effects; the lock's time runs out
+        except BaseException:
+            yield from self._unlock(lock)
+            raise
+        yield from self._unlock(lock)
+        return token
+
+    def _under_lock(self, stale: Token | None, lock: Any) -> Generator[Effect, Any, Token]:
+        stored = yield Call(self.store, "load")
+        if stored is not None and self._newer(stored, stale):
+            return dict(stored)
+        token = yield from self._fetch_new(stored or stale)
+        try:
+            yield Call(self.store, "save", (token, lock))
+        except AuthError as exc:
+            log.warning("%s; this process keeps it", exc.message)
+        return token
+
+    def _unlock(self, lock: Any) -> Generator[Effect, Any, None]:
+        with contextlib.suppress(Exception):  # else the lock's time runs out by itself
+            yield Call(self.store, "unlock", (lock,))
+
+    def _newer(self, stored: Token, stale: Token | None) -> bool:
+        """Whether ``stored`` is another process's fresh token rather than ours gone stale."""
+        access = stored.get("access_token")
+        return (
+            bool(access)
+            and access != (stale or {}).get("access_token")
+            and not (self._expired(stored))
+        )
 
     def _can_refresh(self, token: Token | None) -> bool:
         return True
