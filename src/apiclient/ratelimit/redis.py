@@ -23,10 +23,13 @@ Faults, each by design (docs/ratelimiting.md, "Running a fleet"):
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import logging
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,7 +38,7 @@ from apiclient._redis.scripts import describe, redis_errors, shared_state_error
 from apiclient._redis.topology import RedisLink, redis_module
 from apiclient.errors import RateExceededError, RateLimitConfigMismatch, RateLimiterUnavailable
 from apiclient.ratelimit.memory import Limit, RateLimiter
-from apiclient.ratelimit.redis_scripts import BOOK, GRANT, PAUSE
+from apiclient.ratelimit.redis_scripts import PAUSE, STEP
 
 if TYPE_CHECKING:
     import redis
@@ -48,6 +51,22 @@ log: logging.Logger = logging.getLogger("apiclient")
 _LATENESS = 0.002
 
 _GRANTED, _BOOKED, _REFUSED, _MISMATCH = 1, 2, 0, 3
+
+#: What Redis said for one request: (status, seconds to wait, granted at epoch seconds).
+_Outcome = tuple[int, float, float]
+
+
+class _Waiter:
+    """One caller of ``acquire``: its booking's name, its deadline, what it was told."""
+
+    __slots__ = ("event", "give_up", "holder", "member", "outcome")
+
+    def __init__(self, member: str, give_up: float | None) -> None:
+        self.member = member
+        self.give_up = give_up
+        self.holder = False  # holds a booking (or books now): serves the queue behind it
+        self.event = threading.Event()
+        self.outcome: _Outcome | BaseException | None = None
 
 
 class RedisRateLimiter:
@@ -109,6 +128,9 @@ class RedisRateLimiter:
         self._timeout = timeout
         self._known = (0, 0)  # the newest grant seen: its number and time (server us)
         self._outage = False
+        self._local = threading.Lock()  # guards the two below
+        self._holders = 0  # this process's callers holding a booking, or booking
+        self._waiting: deque[_Waiter] = deque()  # callers waiting for a holder to book for them
         self._link = RedisLink(
             url_or_client, timeout=timeout, cluster=cluster, service_name=service_name
         )
@@ -121,20 +143,93 @@ class RedisRateLimiter:
         For monitoring and tests; ``nan`` when the fallback limiter granted.
         """
         self._link.sync_client()  # an asyncio-only limiter says so before anything else
-        member = f"{self._member_prefix}{next(self._counter)}"
         give_up = _give_up(block, timeout)
+        me = _Waiter(self._member(), give_up)
         try:
-            status, wait, granted_at = self._run(BOOK, member, block, timeout, give_up)
-            while status == _BOOKED:
-                self._sleep(wait + self._lateness)
-                status, wait, granted_at = self._run(GRANT, member, True, _left(give_up), give_up)
+            if not block or timeout == 0:  # a grant now or a refusal: one round trip
+                outcomes = self._step("b", me, [], _max_wait(block, timeout))
+                return self._decided(outcomes[0], timeout)
+            return self._acquire_in_turn(me, timeout)
         except redis_errors() as exc:
             self._fall_back(exc)
             assert self.fallback is not None
             self.fallback.acquire(block, _left(give_up) if block else timeout)
             return float("nan")
-        self._recovered()
-        return granted_at
+
+    def _acquire_in_turn(self, me: _Waiter, timeout: float | None) -> float:
+        """Book (or have this process's current holder book for us), sleep, take the grant."""
+        with self._local:
+            me.holder = self._holders == 0
+            if me.holder:
+                self._holders += 1
+            else:
+                self._waiting.append(me)
+        try:
+            outcome = self._booked_for(me, timeout) if not me.holder else None
+            if outcome is None:  # our own turn to book (and to book for those behind us)
+                outcome = self._step_serving("b", me)
+            while outcome[0] == _BOOKED:
+                self._sleep(outcome[1] + self._lateness)
+                outcome = self._step_serving("g", me)
+            return self._decided(outcome, timeout)
+        finally:
+            if me.holder:
+                self._leave()
+
+    def _booked_for(self, me: _Waiter, timeout: float | None) -> _Outcome | None:
+        """Wait in this process's queue; None when it is our turn to book ourselves."""
+        if not me.event.wait(_left(me.give_up)):
+            with self._local:
+                if me in self._waiting:
+                    self._waiting.remove(me)
+                    raise RateExceededError(
+                        f"shared rate limit would not grant within {timeout:g}s"
+                    )
+            me.event.wait()  # our booking is on its way: one round trip
+        if isinstance(me.outcome, BaseException):
+            raise copy.copy(me.outcome)  # the holder's error, one copy per thread raising it
+        return me.outcome
+
+    def _step_serving(self, op: str, me: _Waiter) -> _Outcome:
+        """Run ``op`` for ``me`` and book for every caller queued behind us, in one script."""
+        with self._local:
+            others, self._waiting = self._waiting, deque()
+        try:
+            outcomes = self._step(op, me, others, _max_wait(True, _left(me.give_up)))
+        except BaseException as exc:
+            for other in others:
+                other.outcome = exc
+                other.event.set()
+            raise
+        for other, outcome in zip(others, outcomes[1:], strict=True):
+            if outcome[0] == _BOOKED:
+                with self._local:
+                    self._holders += 1
+                other.holder = True
+            other.outcome = outcome
+            other.event.set()
+        return outcomes[0]
+
+    def _leave(self) -> None:
+        """A holder is done; if callers still queue and none holds, the first books itself."""
+        with self._local:
+            self._holders -= 1
+            if self._holders == 0 and self._waiting:
+                first = self._waiting.popleft()
+                first.holder, first.outcome = True, None
+                self._holders += 1
+                first.event.set()
+
+    def _step(
+        self, op: str, me: _Waiter, others: Iterable[_Waiter], max_wait: str
+    ) -> list[_Outcome]:
+        others = list(others)
+        requests = [op, me.member, max_wait]
+        for other in others:
+            requests += ["b", other.member, _max_wait(True, _left(other.give_up))]
+        budget = self._io_budget([me, *others], op == "b" and max_wait == "0")
+        reply = scripts.run(self._link, STEP, self._keys, self._args(requests), budget)
+        return self._outcomes(reply)
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take one grant, waiting for it if ``block`` (up to ``timeout`` seconds)."""
@@ -151,49 +246,29 @@ class RedisRateLimiter:
         if self.fallback is not None:
             self.fallback.pause(seconds)
 
-    def _run(
-        self,
-        script: scripts.Script,
-        member: str,
-        block: bool,
-        timeout: float | None,
-        give_up: float | None,
-    ) -> tuple[int, float, float]:
-        args = self._args(member, block, timeout)
-        reply = scripts.run(self._link, script, self._keys, args, self._io_budget(give_up, timeout))
-        return self._decode(reply, block, timeout)
-
     # -- asyncio --------------------------------------------------------------------------
 
     async def acquire_async(self, block: bool = True, timeout: float | None = None) -> bool:
         """``acquire`` for asyncio; each event loop gets its own connections."""
-        member = f"{self._member_prefix}{next(self._counter)}"
         give_up = _give_up(block, timeout)
+        me = _Waiter(self._member(), give_up)
         try:
-            status, wait, _ = await self._run_async(BOOK, member, block, timeout, give_up)
-            while status == _BOOKED:
-                await asyncio.sleep(wait + self._lateness)
-                left = _left(give_up)
-                status, wait, _ = await self._run_async(GRANT, member, True, left, give_up)
+            outcome = await self._step_async("b", me, _max_wait(block, timeout))
+            while outcome[0] == _BOOKED:
+                await asyncio.sleep(outcome[1] + self._lateness)
+                outcome = await self._step_async("g", me, _max_wait(True, _left(give_up)))
+            self._decided(outcome, timeout)
         except redis_errors() as exc:
             self._fall_back(exc)
             assert self.fallback is not None
             return await self.fallback.acquire_async(block, _left(give_up) if block else timeout)
-        self._recovered()
         return True
 
-    async def _run_async(
-        self,
-        script: scripts.Script,
-        member: str,
-        block: bool,
-        timeout: float | None,
-        give_up: float | None,
-    ) -> tuple[int, float, float]:
-        args = self._args(member, block, timeout)
-        budget = self._io_budget(give_up, timeout)
-        reply = await scripts.run_async(self._link, script, self._keys, args, budget)
-        return self._decode(reply, block, timeout)
+    async def _step_async(self, op: str, me: _Waiter, max_wait: str) -> _Outcome:
+        budget = self._io_budget([me], op == "b" and max_wait == "0")
+        args = self._args([op, me.member, max_wait])
+        reply = await scripts.run_async(self._link, STEP, self._keys, args, budget)
+        return self._outcomes(reply)[0]
 
     async def pause_async(self, seconds: float) -> None:
         """``pause`` for asyncio: the event loop is not held while Redis answers (or not)."""
@@ -216,41 +291,52 @@ class RedisRateLimiter:
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _args(self, member: str, block: bool, timeout: float | None) -> list[str]:
-        max_wait = 0.0 if not block else timeout
-        limit = "-1" if max_wait is None else str(int(max_wait * 1e6))
-        seq, last = self._known
-        return [member, limit, self._config, str(seq), str(last), self._on_lost, *self._limit_args]
+    def _member(self) -> str:
+        return f"{self._member_prefix}{next(self._counter)}"
 
-    def _io_budget(self, give_up: float | None, timeout: float | None) -> float:
-        """Seconds a round trip may take: ``timeout``, or less if the caller's budget is.
+    def _args(self, requests: list[str]) -> list[str]:
+        seq, last = self._known
+        return [self._config, str(seq), str(last), self._on_lost, str(len(self.limits)),
+                *self._limit_args, *requests]  # fmt: skip
+
+    def _io_budget(self, waiters: list[_Waiter], no_wait: bool) -> float:
+        """Seconds the round trip may take: ``timeout``, or less if every caller's budget is.
 
         A caller that accepts no wait at all (``block=False``, ``timeout=0``) still gets
         ``timeout`` for the round trip itself.
         """
-        left = _left(give_up)
-        if left is None or timeout == 0:
+        lefts = [_left(waiter.give_up) for waiter in waiters]
+        if no_wait or None in lefts:
             return self._timeout
-        return min(self._timeout, left)
+        return min(self._timeout, max(left for left in lefts if left is not None))
 
-    def _decode(
-        self, reply: list[Any], block: bool, timeout: float | None
-    ) -> tuple[int, float, float]:
-        status, wait_us, granted_us, seq, last = (int(v) for v in reply[:5])
-        if status == _MISMATCH:
-            raise self._mismatch(reply[5])
+    def _outcomes(self, reply: list[Any]) -> list[_Outcome]:
+        """Each request's (status, wait s, granted at s); the shared part of the reply noted."""
+        flag, seq, last = (int(v) for v in reply[:3])
+        if flag == _MISMATCH:
+            raise self._mismatch(reply[3])
         if seq > self._known[0]:
             self._known = (seq, last)
-        if int(reply[5]):
+        if int(reply[3]):
             self._lost_state_noticed()
+        self._recovered()
+        values = [int(v) for v in reply[4:]]
+        return [
+            (values[i], values[i + 1] / 1e6, values[i + 2] / 1e6) for i in range(0, len(values), 3)
+        ]
+
+    @staticmethod
+    def _decided(outcome: _Outcome, timeout: float | None) -> float:
+        """The grant time of a granted outcome; ``RateExceededError`` for a refused one."""
+        status, wait, granted_at = outcome
         if status == _REFUSED:
             raise RateExceededError(
                 "shared rate limit reached"
-                if not block
+                if not timeout
                 else f"shared rate limit would not grant within {timeout:g}s",
-                retry_after=wait_us / 1e6,
+                retry_after=wait,
             )
-        return status, wait_us / 1e6, granted_us / 1e6
+        return granted_at
 
     def _mismatch(self, stored: bytes | str) -> RateLimitConfigMismatch:
         theirs = _describe_config(stored.decode() if isinstance(stored, bytes) else stored)
@@ -339,6 +425,12 @@ def _describe_limits(limits: Iterable[Limit]) -> str:
 def _describe_config(config: str) -> str:
     """The stored ``"10/1s,5/3600s"`` as the error shows it."""
     return config.replace(",", ", ")
+
+
+def _max_wait(block: bool, timeout: float | None) -> str:
+    """The script's max wait argument: microseconds, or -1 for no limit."""
+    max_wait = 0.0 if not block else timeout
+    return "-1" if max_wait is None else str(int(max_wait * 1e6))
 
 
 def _give_up(block: bool, timeout: float | None) -> float | None:

@@ -1,13 +1,15 @@
 """The Lua scripts of ``RedisRateLimiter``: book, grant and pause, atomic on the server.
 
-KEYS: bookings, grants, pause end, meta (all under one hash tag: one Cluster slot).
-ARGV: member, max wait (us, -1 = any), the configuration, the caller's last seen grant
-number and grant time, what to do when the state was lost ("wait" | "reset"), then
-(max_messages, window us) per limit.
+STEP runs a list of requests in one round trip, so that a process's caller taking its grant
+also books the turns of the callers of that process waiting behind it. KEYS: bookings,
+grants, pause end, meta (one hash tag: one Cluster slot). ARGV: the configuration, the
+caller's newest seen grant number and time, what to do when the state was lost ("wait" |
+"reset"), the number of limits L, L pairs (max_messages, window us), then one triple per
+request: op ("b" book, "g" take a booked grant), member, max wait (us, -1 = any).
 
-Replies: ``{status, wait_us, granted_at_us, seq, last_grant_us, lost | stored config}``;
-status 1 granted, 2 booked (sleep ``wait`` then run GRANT), 0 refused (nothing kept),
-3 the key holds another configuration (the sixth field says which).
+Reply: ``{1, seq, last_grant_us, lost, then status, wait_us, granted_at_us per request}``;
+a status is 1 granted, 2 booked (sleep ``wait`` then "g"), 0 refused (nothing kept). ``{3,
+seq, last, stored configuration}`` when the key holds another configuration.
 
 The meta hash keeps the configuration (two limiters with different windows on one key
 would trim each other's log), a grant counter ``seq`` and the newest grant's time. A caller
@@ -15,84 +17,103 @@ that saw grant ``seq = 40`` at a time still inside the longest window, and now f
 smaller ``seq``, knows the state was lost (a restart without persistence, a failover to a
 replica that had not caught up): the grants of the last window are unknown, so nothing is
 granted for one full window from then (or, with "reset", the loss is accepted).
+
+It also keeps ``late``: how far past their booked turn recent grants were taken (a decaying
+maximum, at most 5% of the shortest window). A turn booked behind grants not yet taken is
+pushed back by that much, so that its caller, waking, finds its grant ready and takes it in
+one round trip instead of being told to wait a little more.
 """
 
 from __future__ import annotations
 
 from apiclient._redis.scripts import Script
 
-_PRELUDE = """
+STEP = Script(
+    """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local meta = redis.call('HMGET', KEYS[4], 'config', 'seq', 'last')
+local meta = redis.call('HMGET', KEYS[4], 'config', 'seq', 'last', 'late')
 local seq, last = tonumber(meta[2] or '0'), tonumber(meta[3] or '0')
-if meta[1] and meta[1] ~= ARGV[3] then return {3, 0, 0, seq, last, meta[1]} end
+local late = tonumber(meta[5] or '0')
+if meta[1] and meta[1] ~= ARGV[1] then return {3, seq, last, meta[1]} end
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+local first_limit, last_limit = 6, 5 + 2 * tonumber(ARGV[5])
 local longest = 0
-for i = 7, #ARGV, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
+for i = first_limit, last_limit, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
 local ttl = math.ceil(longest / 1000) + 1000
+local shortest = longest
+for i = first_limit, last_limit, 2 do shortest = math.min(shortest, tonumber(ARGV[i + 1])) end
 local lost = 0
 local function fmt(us) return string.format('%.0f', us) end
-if seq < tonumber(ARGV[4]) and tonumber(ARGV[5]) + longest > now then
-  lost, seq, last = 1, tonumber(ARGV[4]), now
-  if ARGV[6] == 'wait' and now + longest > paused then
+if seq < tonumber(ARGV[2]) and tonumber(ARGV[3]) + longest > now then
+  lost, seq, last = 1, tonumber(ARGV[2]), now
+  if ARGV[4] == 'wait' and now + longest > paused then
     paused = now + longest
     redis.call('SET', KEYS[3], fmt(paused), 'PX', ttl)
   end
-  redis.call('HSET', KEYS[4], 'config', ARGV[3], 'seq', seq, 'last', fmt(last))
+  redis.call('HSET', KEYS[4], 'config', ARGV[1], 'seq', seq, 'last', fmt(last))
   redis.call('PEXPIRE', KEYS[4], ttl)
 end
 local function earliest(log, start)
-  for i = 7, #ARGV, 2 do
+  for i = first_limit, last_limit, 2 do
     local limit, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
     local nth = redis.call('ZRANGE', log, -limit, -limit, 'WITHSCORES')
     if nth[2] then start = math.max(start, tonumber(nth[2]) + window) end
   end
   return start
 end
-local function grant()
+local function grant(member)
   local ready = earliest(KEYS[2], paused)
-  if ready > now then return {2, ready - now, 0, seq, last, lost} end
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])  -- later bookings start from the real grant
+  if ready > now then return 2, ready - now, 0 end
+  local booked = tonumber(redis.call('ZSCORE', KEYS[1], member) or now)
+  late = math.min(math.max(now - booked, late - late / 8), shortest / 20)
+  redis.call('ZADD', KEYS[2], now, member)
+  redis.call('ZADD', KEYS[1], 'XX', now, member)  -- later bookings start from the real grant
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
   redis.call('PEXPIRE', KEYS[2], ttl)
-  seq = seq + 1
-  redis.call('HSET', KEYS[4], 'config', ARGV[3], 'seq', seq, 'last', fmt(now))
+  seq, last = seq + 1, now
+  redis.call('HSET', KEYS[4], 'config', ARGV[1], 'seq', seq, 'last', fmt(now), 'late', fmt(late))
   redis.call('PEXPIRE', KEYS[4], ttl)
-  return {1, 0, now, seq, now, lost}
+  return 1, 0, now
 end
-"""
-
-BOOK = Script(
-    _PRELUDE
-    + """
-local turn = math.max(now, paused)
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then turn = math.max(turn, tonumber(newest[2])) end
-turn = earliest(KEYS[1], turn)
-local wait = turn - now
-if tonumber(ARGV[2]) >= 0 and wait > tonumber(ARGV[2]) then return {0, wait, 0, seq, last, lost} end
-redis.call('ZADD', KEYS[1], turn, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
-redis.call('PEXPIRE', KEYS[1], math.ceil((wait + longest) / 1000) + 1000)
-if wait > 0 then return {2, wait, 0, seq, last, lost} end
-return grant()
-"""
-)
-
-# A pause may have moved the grant past what the caller accepts (ARGV[2], -1 = any): it
-# then gives its booking back and is refused.
-GRANT = Script(
-    _PRELUDE
-    + """
-local ready = earliest(KEYS[2], paused)
-local budget = tonumber(ARGV[2])
-if budget >= 0 and ready - now > budget then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return {0, ready - now, 0, seq, last, lost}
+local function book(member, max_wait)
+  local turn = math.max(now, paused)
+  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if newest[2] then turn = math.max(turn, tonumber(newest[2])) end
+  turn = earliest(KEYS[1], turn)
+  if turn > now then turn = turn + late end  -- the grants before it are as late as recent ones
+  local wait = turn - now
+  if max_wait >= 0 and wait > max_wait then return 0, wait, 0 end
+  redis.call('ZADD', KEYS[1], turn, member)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
+  redis.call('PEXPIRE', KEYS[1], math.ceil((wait + longest) / 1000) + 1000)
+  if wait > 0 then return 2, wait, 0 end
+  return grant(member)
 end
-return grant()
+-- A pause may have moved the grant past what the caller accepts: it then gives its
+-- booking back and is refused.
+local function take(member, budget)
+  local ready = earliest(KEYS[2], paused)
+  if budget >= 0 and ready - now > budget then
+    redis.call('ZREM', KEYS[1], member)
+    return 0, ready - now, 0
+  end
+  return grant(member)
+end
+local out = {1, 0, 0, 0}
+for r = last_limit + 1, #ARGV, 3 do
+  local op, member, limit = ARGV[r], ARGV[r + 1], tonumber(ARGV[r + 2])
+  local status, wait, at
+  if op == 'b' then
+    status, wait, at = book(member, limit)
+  else
+    status, wait, at = take(member, limit)
+  end
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3] = status, wait, at
+end
+out[2], out[3], out[4] = seq, last, lost
+return out
 """
 )
 
