@@ -14,6 +14,8 @@ pyrate-limiter, limits (moving window) and a plain lock+deque sliding log.
   (one period divided by the mean time from grant i to grant i + N).
 - redis: grants per second and Redis commands per grant, uncontended and with 8 threads
   blocked on "50 per second".
+- fleet: Redis commands per grant (counted by the server) with 8 processes x 2 threads
+  blocked on one key, for this checkout, ``--against`` and the other libraries.
 - versions: this checkout's uncontended ``RateLimiter.acquire`` against ``--against`` (a
   git revision, checked out as a worktree; default: the commit before per-route buckets,
   pacing and concurrency limits), in alternating child processes: the ratio per round.
@@ -125,10 +127,12 @@ class DequeLimiter:
             time.sleep(wait)
 
 
-def limits_blocking(storage: limits.storage.Storage, limit: int, period: int) -> Acquire:
+def limits_blocking(
+    storage: limits.storage.Storage, limit: int, period: int, key: str | None = None
+) -> Acquire:
     strategy = limits.strategies.MovingWindowRateLimiter(storage)
     item = limits.RateLimitItemPerSecond(limit, period)
-    key = uuid.uuid4().hex
+    key = key or uuid.uuid4().hex
 
     def acquire() -> None:
         while not strategy.hit(item, key):
@@ -182,10 +186,15 @@ def accuracy(acquire: Acquire, seconds: float, limit: int, period: float) -> tup
 
 
 class RoundTrips:
-    """Count the packets redis-py sends (a pipeline is one): round trips to Redis."""
+    """Count the packets redis-py sends (a pipeline is one): round trips to Redis.
+
+    A new connection's own set-up (HELLO, CLIENT SETINFO, AUTH, SELECT) is not counted: it
+    is paid once per connection, not per grant.
+    """
 
     count = 0
     lock = threading.Lock()
+    SETUP = (b"HELLO", b"CLIENT", b"AUTH", b"SELECT")
 
     @classmethod
     def install(cls) -> None:
@@ -194,8 +203,11 @@ class RoundTrips:
         def counted(
             self: redis.connection.AbstractConnection, *args: object, **kwargs: object
         ) -> object:
-            with cls.lock:
-                cls.count += 1
+            packed = args[0]
+            head = b"".join(packed[:1]) if isinstance(packed, list) else packed
+            if not any(word in bytes(head)[:40] for word in cls.SETUP):  # type: ignore[arg-type]
+                with cls.lock:
+                    cls.count += 1
             return original(self, *args, **kwargs)  # type: ignore[no-untyped-call]
 
         redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
@@ -329,12 +341,72 @@ def buckets(rounds: int = 9, calls: int = 5_000) -> None:
           f"({min(ratios):.3f}-{max(ratios):.3f} over rounds)")  # fmt: skip
 
 
+FLEET_CHILD = """
+import json, sys, threading
+kind, src, bench, url, key, limit, per_thread = sys.argv[1:]
+sys.path[:0] = [src, bench]  # this apiclient first; bench/ for the contenders' wrappers
+import limits.storage
+import pyrate_limiter as pyrate
+import redis
+from apiclient import RedisRateLimiter
+from ratelimit import RoundTrips, limits_blocking, pyrate_blocking
+if kind == "apiclient":
+    acquire = RedisRateLimiter(url, key=key, max_messages=int(limit), every_seconds=1).acquire
+elif kind == "pyrate":
+    rates = [pyrate.Rate(int(limit), 1000)]
+    bucket = pyrate.RedisBucket.init(rates, redis.Redis.from_url(url), key)
+    acquire = pyrate_blocking(int(limit), 1000, bucket)
+else:
+    acquire = limits_blocking(limits.storage.RedisStorage(url), int(limit), 1, key)
+RoundTrips.install()
+sys.stdin.readline()
+before = RoundTrips.count
+threads = [threading.Thread(target=lambda: [acquire() for _ in range(int(per_thread))])
+           for _ in range(2)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(json.dumps(RoundTrips.count - before))
+"""
+
+
+def fleet(
+    url: str, against: str, processes: int = 8, limit: int = 20, per_thread: int = 10
+) -> None:
+    """Redis commands per grant, 8 processes x 2 threads blocked on one key (server-counted)."""
+    here = Path(__file__).resolve().parent
+    contenders = {
+        "apiclient RedisRateLimiter": ("apiclient", str(here.parent / "src")),
+        f"apiclient at {against}": ("apiclient", str(worktree(against) / "src")),
+        "pyrate-limiter 4 RedisBucket": ("pyrate", str(here)),
+        "limits moving window (Redis)": ("limits", str(here)),
+    }
+    grants = processes * 2 * per_thread
+    print(f"\nRedis fleet: {processes} processes x 2 threads, {grants} grants at {limit}/s on "
+          "one key; round trips per grant, per blocked grant (first window excluded)")  # fmt: skip
+    for name, (kind, src) in contenders.items():
+        key = uuid.uuid4().hex
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", FLEET_CHILD, kind, src, str(here), url, key, str(limit),
+                 str(per_thread)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            for _ in range(processes)
+        ]  # fmt: skip
+        for worker in workers:  # each starts once it has read "go": all at once
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        trips = sum(int(json.loads(worker.communicate(timeout=600)[0])) for worker in workers)
+        blocked = (trips - limit) / (grants - limit)
+        print(f"  {name:34s} {trips / grants:6.2f} per grant, {blocked:6.2f} per blocked grant")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--redis-url")
     parser.add_argument("--against", default=BEFORE_BUCKETS)
-    parser.add_argument("--only", choices=["versions", "buckets", "instructions"])
+    parser.add_argument("--only", choices=["versions", "buckets", "instructions", "fleet"])
     args = parser.parse_args()
     if args.only == "instructions":  # (needs valgrind)
         counted(args.against)
@@ -344,6 +416,13 @@ def main() -> None:
         return
     if args.only == "buckets":
         buckets()
+        return
+    if args.only == "fleet":
+        started = None if args.redis_url else start_redis()
+        assert args.redis_url or started, "no redis-server and no --redis-url"
+        fleet(args.redis_url or started[1], args.against)  # type: ignore[index]
+        if started:
+            started[0].terminate()
         return
 
     print("Uncontended acquire, median us per call (limit never reached)")
@@ -414,6 +493,7 @@ def main() -> None:
     }.items():
         worst, share = accuracy(acquire, args.seconds, 10, 1.0)
         print(f"  {name:34s} {worst:16d} {share:16.1%}")
+    fleet(url, args.against)
     if started:
         started[0].terminate()
 
