@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .redis_server import redis_binary
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,3 +52,10 @@ def test_each_example_runs_from_the_command_line_against_its_fake() -> None:
     assert "friends: 57" in run_example("facebook.py").stdout
     assert "250 repositories" in run_example("github.py").stdout
     assert "250 repositories" in run_example("github_async.py").stdout
+
+
+def test_the_fleet_example_refreshes_once_for_four_processes() -> None:
+    redis_binary()  # a real redis-server, as the example starts its own
+    out = run_example("fleet.py").stdout
+    assert "token requests the server saw: ['authorization_code', 'refresh_token']" in out
+    assert out.count("3 listings") == 4
