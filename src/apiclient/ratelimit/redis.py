@@ -48,7 +48,7 @@ log: logging.Logger = logging.getLogger("apiclient")
 
 #: A blocked caller sleeps this much past its turn (at most 1% of the shortest window), so
 #: that the grant booked before it, itself a little late, has happened when it wakes.
-_LATENESS = 0.002
+_LATENESS = 0.0005
 
 _GRANTED, _BOOKED, _REFUSED, _MISMATCH = 1, 2, 0, 3
 

@@ -19,8 +19,8 @@ replica that had not caught up): the grants of the last window are unknown, so n
 granted for one full window from then (or, with "reset", the loss is accepted).
 
 It also keeps ``late``: how far past their booked turn recent grants were taken (a decaying
-maximum, at most 5% of the shortest window). A turn booked behind grants not yet taken is
-pushed back by that much, so that its caller, waking, finds its grant ready and takes it in
+maximum, at most 5 ms and 5% of the shortest window). A turn booked behind grants not yet
+taken is pushed back by that much, so that its caller, waking, finds its grant ready and takes it in
 one round trip instead of being told to wait a little more.
 """
 
@@ -66,7 +66,7 @@ local function grant(member)
   local ready = earliest(KEYS[2], paused)
   if ready > now then return 2, ready - now, 0 end
   local booked = tonumber(redis.call('ZSCORE', KEYS[1], member) or now)
-  late = math.min(math.max(now - booked, late - late / 8), shortest / 20)
+  late = math.min(math.max(now - booked, late - late / 4), shortest / 20, 5000)
   redis.call('ZADD', KEYS[2], now, member)
   redis.call('ZADD', KEYS[1], 'XX', now, member)  -- later bookings start from the real grant
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
