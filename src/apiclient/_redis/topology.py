@@ -103,7 +103,6 @@ class RedisLink:
         cluster: bool | None = None,
         service_name: str | None = None,
     ) -> None:
-        redis = redis_module()
         self.timeout = timeout
         self.url: str | None = None
         self.cluster = cluster
@@ -114,29 +113,32 @@ class RedisLink:
         self._service_name = service_name
         self._per_loop: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._sentinels: dict[int, Any] = {}  # id(master client) -> the Sentinel made for it
-        if isinstance(target, str):
-            self.url = target
-        elif isinstance(target, redis.sentinel.Sentinel):
-            options = _options(timeout, asynchronous=False)
-            self._sync, self._own_sync = (
-                target.master_for(_needs_name(service_name), **options),
-                True,
-            )
-        elif isinstance(target, redis.asyncio.sentinel.Sentinel):
-            self._async_sentinel = target
-            _needs_name(service_name)
-        elif isinstance(target, (redis.asyncio.Redis, redis.asyncio.cluster.RedisCluster)):
-            self._given_async = target
-        elif isinstance(target, redis.Redis):
-            self._sync, self._own_sync = _bounded_copy(target, timeout)
-        elif isinstance(target, redis.cluster.RedisCluster):
-            self._sync = target
-        else:
-            raise TypeError(f"expected a Redis URL or a redis-py client, not {type(target)!r}")
+        self._adopt(target)
         if self.url is not None:
             if is_sentinel_url(self.url):
                 SentinelURL.parse(self.url)  # a malformed URL fails here, not at first use
             self._sync = self._make_sync()
+
+    def _adopt(self, target: Any) -> None:
+        """Keep what the user gave, sorted by kind (a URL's clients are made afterwards)."""
+        redis = redis_module()
+        if isinstance(target, str):
+            self.url = target
+        elif isinstance(target, redis.sentinel.Sentinel):
+            options = _options(self.timeout, asynchronous=False)
+            self._sync = target.master_for(_needs_name(self._service_name), **options)
+            self._own_sync = True
+        elif isinstance(target, redis.asyncio.sentinel.Sentinel):
+            self._async_sentinel = target
+            _needs_name(self._service_name)
+        elif isinstance(target, (redis.asyncio.Redis, redis.asyncio.cluster.RedisCluster)):
+            self._given_async = target
+        elif isinstance(target, redis.Redis):
+            self._sync, self._own_sync = _bounded_copy(target, self.timeout)
+        elif isinstance(target, redis.cluster.RedisCluster):
+            self._sync = target
+        else:
+            raise TypeError(f"expected a Redis URL or a redis-py client, not {type(target)!r}")
 
     # -- sync -------------------------------------------------------------------------------
 

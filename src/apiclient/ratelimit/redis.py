@@ -113,16 +113,11 @@ class RedisRateLimiter:
         if on_lost_state not in ("wait", "reset"):
             raise ValueError('on_lost_state is "wait" or "reset"')
         self.key = key
-        self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
+        self._set_limits((Limit(max_messages, float(every_seconds), margin), *also))
         self.fallback = _fallback(fallback, self.limits, expected_processes)
         self._sleep = sleep
         self._keys = [f"{{{key}}}:{part}" for part in ("bookings", "grants", "pause", "meta")]
-        windows = [(lim.max_messages, int(lim.spacing * 1e6)) for lim in self.limits]
-        self._limit_args = [str(v) for pair in windows for v in pair]
-        self._config = ",".join(sorted(_describe_limit(lim) for lim in self.limits))
         self._on_lost = on_lost_state
-        shortest = min(lim.every_seconds for lim in self.limits)
-        self._lateness = min(_LATENESS, shortest / 100)
         self._member_prefix = f"{os.getpid()}-{os.urandom(6).hex()}-"
         self._counter = itertools.count()  # next() on a count is atomic; a generator is not
         self._timeout = timeout
@@ -134,6 +129,14 @@ class RedisRateLimiter:
         self._link = RedisLink(
             url_or_client, timeout=timeout, cluster=cluster, service_name=service_name
         )
+
+    def _set_limits(self, limits: tuple[Limit, ...]) -> None:
+        """The limits, as the scripts take them and as the key stores them."""
+        self.limits = limits
+        windows = [(lim.max_messages, int(lim.spacing * 1e6)) for lim in limits]
+        self._limit_args = [str(v) for pair in windows for v in pair]
+        self._config = ",".join(sorted(_describe_limit(lim) for lim in limits))
+        self._lateness = min(_LATENESS, min(lim.every_seconds for lim in limits) / 100)
 
     # -- sync -----------------------------------------------------------------------------
 
