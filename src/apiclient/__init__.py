@@ -86,6 +86,7 @@ from apiclient.ratelimit import (
     RateLimiter,
 )
 from apiclient.redaction import redact_url
+from apiclient.sse import AsyncEventStream, EventStream, ServerSentEvent
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
 from apiclient.transports import AsyncMockTransport, MockTransport, Transport
 
@@ -109,6 +110,7 @@ __all__ = [
     "AiohttpTransport",
     "AsyncAPIClient",
     "AsyncAPIClient_SharedSecret",
+    "AsyncEventStream",
     "AsyncGraphQLClient",
     "AsyncMockTransport",
     "AsyncPaginated",
@@ -135,6 +137,7 @@ __all__ = [
     "DecodeError",
     "Decoder",
     "ETagCache",
+    "EventStream",
     "FileTokenStore",
     "Forbidden",
     "GatewayTimeout",
@@ -191,6 +194,7 @@ __all__ = [
     "Result",
     "RetryPolicy",
     "ServerError",
+    "ServerSentEvent",
     "ServiceUnavailable",
     "SharedStateError",
     "StoreLock",

@@ -21,9 +21,12 @@ from apiclient._core import ClientCore, SharedSecretClient, call_params
 from apiclient.calls import (
     UNSET,
     CallOptions,
+    EventOptions,
     FormData,
     PageOptions,
     _Unset,
+    event_options,
+    with_headers,
 )
 from apiclient.client import _model_in
 from apiclient.effects import Effect
@@ -33,6 +36,7 @@ from apiclient.pagination import AsyncPaginated
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
+from apiclient.sse import AsyncEventStream, ServerSentEvent
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
 from apiclient.verbs import AsyncRequestVerb, AsyncVerb, request_verb, verb
 
@@ -163,6 +167,29 @@ class AsyncAPIClient(ClientCore):
             response.stream = None
             self._check_status(response, request)
         return AsyncStreamedResponse(response, self.decoder)
+
+    @overload
+    def events(
+        self, method: str, path: str, *, model: None = None, **options: Unpack[EventOptions]
+    ) -> AsyncEventStream[ServerSentEvent]: ...
+    @overload
+    def events(
+        self, method: str, path: str, *, model: type[T], **options: Unpack[EventOptions]
+    ) -> AsyncEventStream[T]: ...
+    def events(
+        self, method: str, path: str, *, model: Any = None, **options: Any
+    ) -> AsyncEventStream[Any]:
+        """``APIClient.events`` for asyncio, read with ``async with`` and ``async for``.
+
+        ``async with api.events("GET", "/feed") as events: async for event in events: ...``
+        (or ``async for`` over the call itself, which closes nothing until exhausted).
+        """
+        opening, rules = event_options(method, options, model)
+
+        async def open_stream(extra: Mapping[str, str]) -> AsyncStreamedResponse:
+            return await self.stream(method, path, **with_headers(opening, extra))
+
+        return AsyncEventStream(open_stream, self._sleep, **rules)
 
     @overload
     def paginate(

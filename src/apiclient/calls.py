@@ -60,6 +60,56 @@ class PageOptions(TypedDict, total=False):
     retries: RetryPolicy | int | _Unset
 
 
+class EventOptions(TypedDict, total=False):
+    """Keyword arguments ``events`` accepts besides ``model`` (see ``APIClient.events``)."""
+
+    params: Params | None
+    json: Any
+    data: FormData | None
+    headers: Mapping[str, str] | None
+    timeout: TimeoutLike | _Unset
+    retries: RetryPolicy | int | _Unset
+    reconnect: bool
+    max_reconnects: int
+    default_retry: float
+    last_event_id: str | None
+    max_event_bytes: int
+    max_line_bytes: int
+
+
+_EVENT_RULES = {
+    "reconnect": False,
+    "max_reconnects": 3,
+    "default_retry": 3.0,
+    "last_event_id": None,
+    "max_event_bytes": 1024 * 1024,
+    "max_line_bytes": 1024 * 1024,
+}
+#: An event stream has no total size: each event is bounded instead (``max_event_bytes``).
+_UNBOUNDED = 2**62
+
+
+def event_options(
+    method: str, options: Mapping[str, Any], model: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``events()``'s options, split: those of the opening ``stream()``, and the stream's rules."""
+    unknown = set(options) - set(EventOptions.__annotations__)
+    if unknown:
+        raise TypeError(f"events() got unexpected keyword arguments {sorted(unknown)}")
+    rules = {name: options.get(name, default) for name, default in _EVENT_RULES.items()}
+    rules["model"] = model
+    if rules["reconnect"] and method.upper() != "GET":
+        raise ValueError("reconnect=True resumes GET streams only (a resent body may repeat work)")
+    opening = {k: v for k, v in options.items() if k not in _EVENT_RULES}
+    opening["max_body_bytes"] = _UNBOUNDED
+    return opening, rules
+
+
+def with_headers(opening: Mapping[str, Any], extra: Mapping[str, str]) -> dict[str, Any]:
+    """``opening`` with ``extra`` headers under the caller's own (the caller's win)."""
+    return {**opening, "headers": {**extra, **(opening.get("headers") or {})}}
+
+
 class CallOptions(NamedTuple):
     """Everything one call was asked to do beyond its method and path (immutable).
 

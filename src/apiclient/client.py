@@ -18,16 +18,20 @@ from apiclient._core import ClientCore, SharedSecretClient, call_params
 from apiclient.calls import (
     UNSET,
     CallOptions,
+    EventOptions,
     FormData,
     PageOptions,
     RequestOptions,
     _Unset,
+    event_options,
+    with_headers,
 )
 from apiclient.effects import Effect
 from apiclient.pagination import Paginated
 from apiclient.policies.retries import RetryPolicy
 from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
+from apiclient.sse import EventStream, ServerSentEvent
 from apiclient.streaming import StreamedResponse
 from apiclient.verbs import RequestVerb, Verb, request_verb, verb
 
@@ -147,6 +151,35 @@ class APIClient(ClientCore):
             response.stream = None
             self._check_status(response, request)
         return StreamedResponse(response, self.decoder)
+
+    @overload
+    def events(
+        self, method: str, path: str, *, model: None = None, **options: Unpack[EventOptions]
+    ) -> EventStream[ServerSentEvent]: ...
+    @overload
+    def events(
+        self, method: str, path: str, *, model: type[T], **options: Unpack[EventOptions]
+    ) -> EventStream[T]: ...
+    def events(
+        self, method: str, path: str, *, model: Any = None, **options: Any
+    ) -> EventStream[Any]:
+        """Open a Server-Sent Events stream and yield its events as they arrive.
+
+        ``with api.events("GET", "/feed") as events: for event in events: ...`` gives
+        ``ServerSentEvent(event, data, id, retry)``; ``model=Chunk`` builds each event's JSON
+        data into ``Chunk`` instead. Auth, rate limits, retries, redirects and observers
+        apply to the opening request. ``reconnect=True`` (GET only) resumes a stream that
+        ends or drops, with ``Last-Event-ID``, after the server's ``retry:`` delay (else
+        ``default_retry`` seconds), up to ``max_reconnects`` drops in a row. Each event's
+        data is held up to ``max_event_bytes`` (1 MiB), each line up to ``max_line_bytes``;
+        past them ``ResponseTooLarge``. ``timeout.read`` bounds the wait between reads.
+        """
+        opening, rules = event_options(method, options, model)
+        return EventStream(
+            lambda extra: self.stream(method, path, **with_headers(opening, extra)),
+            self._sleep,
+            **rules,
+        )
 
     @overload
     def paginate(
