@@ -19,8 +19,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from apiclient.errors import ResponseTooLarge
 
@@ -29,11 +28,17 @@ MAX_EVENT_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+#: Large reads are parsed in slices of this size: the lines of 64 KiB stay in the CPU's
+#: caches, those of a 256 KiB read do not (measured: a third faster, bench/sse.py).
+_SLICE = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
-    """One event: its type, its data (lines joined by LF), the last event ID, ``retry`` (ms)."""
+class ServerSentEvent(NamedTuple):
+    """One event: its type, its data (lines joined by LF), the last event ID, ``retry`` (ms).
+
+    A named tuple: made once per event, it must cost little (a stream may carry thousands
+    a second).
+    """
 
     event: str = "message"
     data: str = ""
@@ -64,17 +69,24 @@ class EventParser:
         self.retry: int | None = None
         self._max_event = max_event_bytes
         self._max_line = max_line_bytes
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         self._rest = ""
         self._started = False  # past the first character (a BOM there is dropped)
         self._after_cr = False  # the last chunk ended in CR: an LF starting the next is its pair
         self._data: list[str] = []
-        self._size = 0
         self._type = ""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """The events completed by ``chunk``."""
-        text = self._decoder.decode(chunk)
+        if len(chunk) <= _SLICE:
+            return self._feed(chunk)
+        events: list[ServerSentEvent] = []
+        for start in range(0, len(chunk), _SLICE):
+            events += self._feed(chunk[start : start + _SLICE])
+        return events
+
+    def _feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        text = self._decode(chunk)
         if not text:
             return []
         if not self._started:
@@ -88,24 +100,48 @@ class EventParser:
         self._rest = lines.pop()
         if len(self._rest) > self._max_line:
             raise ResponseTooLarge(f"an event stream line is longer than {self._max_line} bytes")
+        return self._lines(lines)
+
+    def _lines(self, lines: list[str]) -> list[ServerSentEvent]:
+        """The events these complete lines dispatch (``data`` and ``id`` first: the hot path).
+
+        Written for speed (locals, the tuple made directly): it runs once per line.
+        """
         events: list[ServerSentEvent] = []
+        data, kind, last_id, retry = self._data, self._type, self.last_event_id, self.retry
+        limit, make, event_class = self._max_event, tuple.__new__, ServerSentEvent
         for line in lines:
             if not line:
-                event = self._dispatch()
-                if event is not None:
-                    events.append(event)
+                if data:
+                    text = data[0] if len(data) == 1 else "\n".join(data)
+                    if len(text) > limit:
+                        raise self._too_large()
+                    events.append(make(event_class, (kind or "message", text, last_id, retry)))
+                    data = []
+                kind = ""
+            elif line.startswith("data:"):
+                data.append(line[6:] if line[5:6] == " " else line[5:])
+            elif line.startswith("id:"):
+                value = line[4:] if line[3:4] == " " else line[3:]
+                if "\0" not in value:
+                    last_id = value
             elif line[0] != ":":
+                self._data, self._type, self.last_event_id = data, kind, last_id
                 self._field(line)
+                data, kind, last_id, retry = self._data, self._type, self.last_event_id, self.retry
+        self._data, self._type, self.last_event_id = data, kind, last_id
+        if data and sum(map(len, data)) + len(data) > limit:  # an event in progress
+            raise self._too_large()
         return events
+
+    def _too_large(self) -> ResponseTooLarge:
+        return ResponseTooLarge(f"an event's data is longer than {self._max_event} bytes")
 
     def _field(self, line: str) -> None:
         name, colon, value = line.partition(":")
         if colon and value[:1] == " ":
             value = value[1:]
-        if name == "data":
-            self._size += len(value) + 1
-            if self._size > self._max_event:
-                raise ResponseTooLarge(f"an event's data is longer than {self._max_event} bytes")
+        if name == "data":  # ("data" alone: "data:" lines are handled in _lines)
             self._data.append(value)
         elif name == "event":
             self._type = value
@@ -114,10 +150,3 @@ class EventParser:
                 self.last_event_id = value
         elif name == "retry" and value.isascii() and value.isdigit():
             self.retry = int(value)
-
-    def _dispatch(self) -> ServerSentEvent | None:
-        data, kind = self._data, self._type
-        self._data, self._size, self._type = [], 0, ""
-        if not data:
-            return None
-        return ServerSentEvent(kind or "message", "\n".join(data), self.last_event_id, self.retry)

@@ -75,13 +75,15 @@ class _Resumption:
             raise DecodeError(f"expected an event stream (text/event-stream), got {kind!r}")
         return True
 
-    def seen(self, event: ServerSentEvent, parser: EventParser) -> Any:
-        """Note an event's ID and retry; the value to yield (the event, or its model)."""
+    def seen(self, events: list[ServerSentEvent], parser: EventParser) -> list[Any]:
+        """Note a chunk's events (the newest ID and retry); what to yield for them."""
         self.drops = 0
         self.last_event_id = parser.last_event_id
         if parser.retry is not None:  # (a new connection's parser has not heard one yet)
             self.retry = parser.retry
-        return event if self._model is None else event.json(self._model)
+        if self._model is None:
+            return events
+        return [event.json(self._model) for event in events]
 
     def after_drop(self, error: TransportError | None, parser: EventParser) -> float | None:
         """Seconds to wait before reconnecting, or None to end; raises a drop not to retry."""
@@ -117,8 +119,9 @@ class EventStream(_Resumption, Generic[E]):
                 if not self.check(response):
                     return
                 for chunk in response.iter_bytes():
-                    for event in parser.feed(chunk):
-                        yield self.seen(event, parser)
+                    events = parser.feed(chunk)
+                    if events:
+                        yield from self.seen(events, parser)
             except TransportError as exc:  # dropped mid-stream, or no traffic within read
                 error = exc
             finally:
@@ -129,7 +132,7 @@ class EventStream(_Resumption, Generic[E]):
             self._sleep(wait)
 
     def __iter__(self) -> Iterator[E]:
-        return self
+        return self._events  # the generator itself: one frame less per event
 
     def __next__(self) -> E:
         return next(self._events)
@@ -172,8 +175,10 @@ class AsyncEventStream(_Resumption, Generic[E]):
                 if not self.check(response):
                     return
                 async for chunk in response.aiter_bytes():
-                    for event in parser.feed(chunk):
-                        yield self.seen(event, parser)
+                    events = parser.feed(chunk)
+                    if events:
+                        for value in self.seen(events, parser):
+                            yield value
             except TransportError as exc:
                 error = exc
             finally:
@@ -184,7 +189,7 @@ class AsyncEventStream(_Resumption, Generic[E]):
             await self._sleep(wait)
 
     def __aiter__(self) -> AsyncIterator[E]:
-        return self
+        return self._events
 
     async def __anext__(self) -> E:
         return await self._events.__anext__()
