@@ -81,6 +81,9 @@ class ClientCore:
         ca_certs: CA bundle that replaces the system trust store.
         pool_maxsize: connections kept per origin (threads beyond it wait for one).
         max_body_bytes: largest response body accepted, after decompression (64 MiB).
+        compress: ask for compressed bodies (``Accept-Encoding``: gzip, deflate, and br or
+            zstd when their decoders are installed; the same in both clients); False sends
+            ``identity``. A header of your own wins.
         idempotency_keys: mint one ``Idempotency-Key`` per POST/PATCH call (reused by its
             retries), which also makes those calls retryable.
         adaptive_throttle: when a response says "wait" (``Retry-After``, ``X-RateLimit-*``,
@@ -148,7 +151,7 @@ class ClientCore:
         decoder: Decoder | None = None, clock: Callable[[], float] = time.monotonic,
         sleep: Any = None, rate_limits: Mapping[str, Any] | None = None,
         rate_limit_dialect: Dialect | None = None, pacing: Pacing | bool | None = None,
-        max_in_flight: int | ConcurrencyLimiter | None = None,
+        max_in_flight: int | ConcurrencyLimiter | None = None, compress: bool = True,
     ) -> None:  # fmt: skip
         self.encoding: str = encoding
         self.base_url: str = base_url or self.BASE_URL
@@ -172,6 +175,7 @@ class ClientCore:
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
         self.transport = transport or self._default_transport(pool_maxsize, verify, ca_certs)
+        self.headers.setdefault("Accept-Encoding", _accepted_codings(self.transport, compress))
 
     def _set_rate_limits(
         self, given: Mapping[str, Any] | None, lock: SupportsAcquire | None,
@@ -542,6 +546,13 @@ def _route_table(
         table.pop("*", None)
         table["*"] = lock
     return table
+
+
+def _accepted_codings(transport: Any, compress: bool) -> str:
+    """``Accept-Encoding``: what the transport decodes (the same in both clients), or none."""
+    if not compress:
+        return "identity"
+    return str(getattr(transport, "accept_encoding", "gzip, deflate"))
 
 
 def _client_headers(

@@ -106,6 +106,11 @@ class AiohttpTransport:
         self._deadlines = Deadlines()  # (the old loop's timer, if any, went with it)
         return self._session
 
+    @property
+    def accept_encoding(self) -> str:
+        """The codings this transport decodes, as ``Accept-Encoding`` (br, zstd if installed)."""
+        return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in _decodable())
+
     async def send(
         self,
         request: Request,

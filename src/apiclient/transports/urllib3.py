@@ -102,6 +102,11 @@ class Urllib3Transport:
         if not verify:
             log.warning("TLS certificate verification is OFF for this client")
 
+    @property
+    def accept_encoding(self) -> str:
+        """The codings this transport decodes, as ``Accept-Encoding`` (br, zstd if installed)."""
+        return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in _DECODABLE)
+
     def send(
         self,
         request: Request,
