@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from apiclient._version import __version__
 from apiclient.auth.base import Auth, secrets_of
@@ -54,10 +54,14 @@ from apiclient.ratelimit.buckets import RateLimits
 from apiclient.ratelimit.concurrency import ConcurrencyLimiter
 from apiclient.ratelimit.pacing import Pacing
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
+from apiclient.transports.tls import ClientCert, TLSOptions
 
 RequestHook = Callable[[Request], object]
 ResponseHook = Callable[[Request, Response], object]
 _Client = TypeVar("_Client", bound="ClientCore")
+
+if TYPE_CHECKING:
+    import ssl
 
 
 class ClientCore:
@@ -79,6 +83,8 @@ class ClientCore:
         transport: what performs the exchanges (default ``Urllib3Transport``).
         verify: verify TLS certificates (default True; False logs a warning).
         ca_certs: CA bundle that replaces the system trust store.
+        cert: a client certificate for mutual TLS: ``(certfile, keyfile)`` or one file.
+        ssl_context: an ``ssl.SSLContext`` of your own, instead of the three above.
         pool_maxsize: connections kept per origin (threads beyond it wait for one).
         max_body_bytes: largest response body accepted, after decompression (64 MiB).
         compress: ask for compressed bodies (``Accept-Encoding``: gzip, deflate, and br or
@@ -142,6 +148,7 @@ class ClientCore:
         timeout: TimeoutLike | _Unset = UNSET, retries: RetryPolicy | int | _Unset = UNSET,
         max_redirects: int = MAX_REDIRECTS, headers: Mapping[str, str] | None = None,
         transport: Any = None, verify: bool = True, ca_certs: str | None = None,
+        cert: ClientCert | None = None, ssl_context: ssl.SSLContext | None = None,
         pool_maxsize: int = POOL_MAXSIZE, max_body_bytes: int = MAX_BODY_BYTES,
         idempotency_keys: bool = False, adaptive_throttle: bool = True,
         cache: ETagCache | None = None,
@@ -156,12 +163,10 @@ class ClientCore:
         self.encoding: str = encoding
         self.base_url: str = base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
-        self.auth: Auth | None = auth
-        self.idempotency_keys: bool = idempotency_keys
+        self.auth, self.idempotency_keys = auth, idempotency_keys
         self.headers: Headers = _client_headers(self.DEFAULT_HEADERS, headers, user_agent)
         self._sleep = sleep if sleep is not None else self._default_sleep()
-        self.cache: ETagCache | None = cache
-        self.decoder: Decoder = decoder or self.DECODER or default_decoder()
+        self.cache, self.decoder = cache, decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
         limits = self._set_rate_limits(rate_limits, rate_limit_lock, clock, adaptive_throttle,
                                        rate_limit_dialect, pacing, max_in_flight)  # fmt: skip
@@ -174,8 +179,13 @@ class ClientCore:
             auth_prefix=self._base.prefix, logger=logging.getLogger(self.LOGGER),
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
-        self.transport = transport or self._default_transport(pool_maxsize, verify, ca_certs)
-        self.headers.setdefault("Accept-Encoding", _accepted_codings(self.transport, compress))
+        tls = TLSOptions(verify, ca_certs, cert, ssl_context)
+        self._set_transport(transport or self._default_transport(pool_maxsize, tls), compress)
+
+    def _set_transport(self, transport: Any, compress: bool) -> None:
+        """The transport, and the ``Accept-Encoding`` it can honour (unless one was given)."""
+        self.transport = transport
+        self.headers.setdefault("Accept-Encoding", _accepted_codings(transport, compress))
 
     def _set_rate_limits(
         self, given: Mapping[str, Any] | None, lock: SupportsAcquire | None,
@@ -274,7 +284,7 @@ class ClientCore:
         derived._owns_transport = False
         return derived
 
-    def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
         raise NotImplementedError
 
     def _default_sleep(self) -> Any:

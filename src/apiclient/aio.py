@@ -38,6 +38,7 @@ from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.sse import AsyncEventStream, ServerSentEvent
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
+from apiclient.transports.tls import TLSOptions
 from apiclient.verbs import AsyncRequestVerb, AsyncVerb, request_verb, verb
 
 if TYPE_CHECKING:
@@ -70,10 +71,10 @@ class AsyncAPIClient(ClientCore):
                     "the hooks of AsyncAPIClient run between awaits and do no I/O"
                 )
 
-    def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
         from apiclient.transports.aiohttp import AiohttpTransport
 
-        return AiohttpTransport(pool_maxsize=pool_maxsize, verify=verify, ca_certs=ca_certs)
+        return AiohttpTransport(pool_maxsize=pool_maxsize, tls=tls)
 
     def _default_sleep(self) -> Any:
         import asyncio  # on first use: asyncio costs ~30 ms to import

@@ -33,6 +33,7 @@ from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.sse import EventStream, ServerSentEvent
 from apiclient.streaming import StreamedResponse
+from apiclient.transports.tls import TLSOptions
 from apiclient.verbs import RequestVerb, Verb, request_verb, verb
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class APIClient(ClientCore):
 
     The constructor's arguments are documented on ``ClientCore``: ``rate_limit_lock``,
     ``encoding``, ``base_url``, ``auth``, ``timeout``, ``retries``, ``max_redirects``,
-    ``headers``, ``transport`` (default ``Urllib3Transport``), ``verify``, ``ca_certs``,
+    ``headers``, ``transport`` (default ``Urllib3Transport``), ``verify``, ``ca_certs``, ``cert``,
+    ``ssl_context``, ``compress``,
     ``pool_maxsize``, ``max_body_bytes``, ``idempotency_keys``, ``adaptive_throttle``,
     ``cache``, ``on_request``, ``on_response``, ``user_agent``, ``decoder``, ``clock`` and
     ``sleep``.
@@ -56,10 +58,10 @@ class APIClient(ClientCore):
 
     transport: Transport
 
-    def _default_transport(self, pool_maxsize: int, verify: bool, ca_certs: str | None) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
         from apiclient.transports.urllib3 import Urllib3Transport
 
-        return Urllib3Transport(pool_maxsize=pool_maxsize, verify=verify, ca_certs=ca_certs)
+        return Urllib3Transport(pool_maxsize=pool_maxsize, tls=tls)
 
     def _default_sleep(self) -> Any:
         return time.sleep

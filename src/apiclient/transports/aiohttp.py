@@ -35,6 +35,7 @@ from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.transports.codings import check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
+from apiclient.transports.tls import ClientCert, TLSOptions
 
 log: logging.Logger = logging.getLogger("apiclient")
 
@@ -68,20 +69,26 @@ class AiohttpTransport:
         pool_maxsize: connections open at once; tasks beyond it wait for a free one.
         verify: verify TLS certificates (on by default). ``False`` logs a warning.
         ca_certs: a CA bundle that *replaces* the trust store.
+        cert: a client certificate (mutual TLS): ``(certfile, keyfile)`` or one file.
+        ssl_context: a context of your own instead of the three above (see ``TLSOptions``).
     """
 
     def __init__(
-        self, *, pool_maxsize: int = POOL_MAXSIZE, verify: bool = True, ca_certs: str | None = None
+        self,
+        *,
+        pool_maxsize: int = POOL_MAXSIZE,
+        verify: bool = True,
+        ca_certs: str | None = None,
+        cert: ClientCert | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        tls: TLSOptions | None = None,
     ) -> None:
         self.pool_maxsize = pool_maxsize
-        self._ssl: ssl.SSLContext | bool
-        if verify:
-            context = ssl.create_default_context(cafile=ca_certs)  # cafile replaces the defaults
-            context.minimum_version = ssl.TLSVersion.TLSv1_2
-            self._ssl = context
-        else:
+        tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
+        context = tls.context()
+        if context is None:
             log.warning("TLS certificate verification is OFF for this client")
-            self._ssl = False
+        self._ssl: ssl.SSLContext | bool = context if context is not None else False
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines = Deadlines()

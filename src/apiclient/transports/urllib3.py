@@ -54,6 +54,7 @@ from apiclient.transports.guarded import (
     MalformedResponse,
     exchange,
 )
+from apiclient.transports.tls import ClientCert, TLSOptions
 
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
@@ -72,6 +73,8 @@ class Urllib3Transport:
         verify: verify TLS certificates (on by default). ``False`` logs a warning.
         ca_certs: path of a CA bundle that *replaces* the trust store, e.g. for a private CA.
             Without it, the system trust store (OpenSSL's default paths) is used.
+        cert: a client certificate (mutual TLS): ``(certfile, keyfile)`` or one file.
+        ssl_context: a context of your own instead of the three above (see ``TLSOptions``).
     """
 
     def __init__(
@@ -81,18 +84,27 @@ class Urllib3Transport:
         max_pools: int = MAX_POOLS,
         verify: bool = True,
         ca_certs: str | None = None,
+        cert: ClientCert | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        tls: TLSOptions | None = None,
     ) -> None:
         _install_urllib3_log_redaction()
+        tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
+        verify = tls.verify
         self.verify = verify
         self.pool_maxsize = pool_maxsize
+        certfile, keyfile = tls.cert_files
         self._manager = urllib3.PoolManager(
             num_pools=max_pools,
             maxsize=pool_maxsize,
             block=True,
             retries=False,
             cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
-            ca_certs=ca_certs if verify else None,
-            ssl_minimum_version=ssl.TLSVersion.TLSv1_2,
+            ca_certs=tls.ca_certs if verify else None,
+            cert_file=certfile,
+            key_file=keyfile,
+            ssl_context=tls.ssl_context,
+            ssl_minimum_version=None if tls.ssl_context else ssl.TLSVersion.TLSv1_2,
         )
         self._pools: dict[tuple[str, str, int | None], HTTPConnectionPool] = {}
         self._manager.pool_classes_by_scheme = {
