@@ -11,12 +11,13 @@ from pathlib import Path
 
 import trustme
 
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer, free_ports
 
 
 @contextmanager
 def redis_cluster(directory: Path) -> Iterator[list[RedisServer]]:
     """Three masters sharing the 16384 slots, joined by ``redis-cli --cluster create``."""
+    ports = free_ports(6)  # three nodes and their cluster buses, none the same
     nodes = [
         RedisServer(
             directory / f"node{i}",
@@ -27,10 +28,12 @@ def redis_cluster(directory: Path) -> Iterator[list[RedisServer]]:
             "--cluster-node-timeout",
             "5000",
             "--cluster-port",  # (else port + 10000, which may be taken or out of range)
-            str(free_port()),
+            str(ports[3 + i]),
         )
         for i in range(3)
     ]
+    for node, port in zip(nodes, ports[:3], strict=True):
+        node.port = port
     try:
         for node in nodes:
             node.start()

@@ -54,6 +54,7 @@ from apiclient.ratelimit.buckets import RateLimits
 from apiclient.ratelimit.concurrency import ConcurrencyLimiter
 from apiclient.ratelimit.pacing import Pacing
 from apiclient.redaction import redact_url, redacted_request, secret_spellings
+from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import ClientCert, TLSOptions
 
 RequestHook = Callable[[Request], object]
@@ -85,6 +86,9 @@ class ClientCore:
         ca_certs: CA bundle that replaces the system trust store.
         cert: a client certificate for mutual TLS: ``(certfile, keyfile)`` or one file.
         ssl_context: an ``ssl.SSLContext`` of your own, instead of the three above.
+        proxy: an HTTP proxy (``http://user:pass@proxy:3128``) for every request; without
+            it, ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` apply
+            (read when the client is made) unless ``trust_env=False``.
         pool_maxsize: connections kept per origin (threads beyond it wait for one).
         max_body_bytes: largest response body accepted, after decompression (64 MiB).
         compress: ask for compressed bodies (``Accept-Encoding``: gzip, deflate, and br or
@@ -150,8 +154,8 @@ class ClientCore:
         transport: Any = None, verify: bool = True, ca_certs: str | None = None,
         cert: ClientCert | None = None, ssl_context: ssl.SSLContext | None = None,
         pool_maxsize: int = POOL_MAXSIZE, max_body_bytes: int = MAX_BODY_BYTES,
-        idempotency_keys: bool = False, adaptive_throttle: bool = True,
-        cache: ETagCache | None = None,
+        idempotency_keys: bool = False, adaptive_throttle: bool = True, proxy: str | None = None,
+        cache: ETagCache | None = None, trust_env: bool = True,
         on_request: RequestHook | Iterable[RequestHook] = (),
         on_response: ResponseHook | Iterable[ResponseHook] = (),
         observers: Iterable[Any] = (), user_agent: str | None = None,
@@ -160,8 +164,7 @@ class ClientCore:
         rate_limit_dialect: Dialect | None = None, pacing: Pacing | bool | None = None,
         max_in_flight: int | ConcurrencyLimiter | None = None, compress: bool = True,
     ) -> None:  # fmt: skip
-        self.encoding: str = encoding
-        self.base_url: str = base_url or self.BASE_URL
+        self.encoding, self.base_url = encoding, base_url or self.BASE_URL
         self._base = BaseURL.parse(self.base_url)
         self.auth, self.idempotency_keys = auth, idempotency_keys
         self.headers: Headers = _client_headers(self.DEFAULT_HEADERS, headers, user_agent)
@@ -179,8 +182,10 @@ class ClientCore:
             auth_prefix=self._base.prefix, logger=logging.getLogger(self.LOGGER),
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
-        tls = TLSOptions(verify, ca_certs, cert, ssl_context)
-        self._set_transport(transport or self._default_transport(pool_maxsize, tls), compress)
+        tls, proxies = TLSOptions(verify, ca_certs, cert, ssl_context), Proxies(proxy, trust_env)
+        self._set_transport(
+            transport or self._default_transport(pool_maxsize, tls, proxies), compress
+        )
 
     def _set_transport(self, transport: Any, compress: bool) -> None:
         """The transport, and the ``Accept-Encoding`` it can honour (unless one was given)."""
@@ -284,7 +289,7 @@ class ClientCore:
         derived._owns_transport = False
         return derived
 
-    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions, proxies: Proxies) -> Any:
         raise NotImplementedError
 
     def _default_sleep(self) -> Any:

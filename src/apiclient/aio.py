@@ -38,6 +38,7 @@ from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.sse import AsyncEventStream, ServerSentEvent
 from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse
+from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import TLSOptions
 from apiclient.verbs import AsyncRequestVerb, AsyncVerb, request_verb, verb
 
@@ -71,10 +72,10 @@ class AsyncAPIClient(ClientCore):
                     "the hooks of AsyncAPIClient run between awaits and do no I/O"
                 )
 
-    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions, proxies: Proxies) -> Any:
         from apiclient.transports.aiohttp import AiohttpTransport
 
-        return AiohttpTransport(pool_maxsize=pool_maxsize, tls=tls)
+        return AiohttpTransport(pool_maxsize=pool_maxsize, tls=tls, proxies=proxies)
 
     def _default_sleep(self) -> Any:
         import asyncio  # on first use: asyncio costs ~30 ms to import

@@ -33,6 +33,7 @@ from apiclient.policies.timeouts import TimeoutLike
 from apiclient.policies.urls import Params
 from apiclient.sse import EventStream, ServerSentEvent
 from apiclient.streaming import StreamedResponse
+from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import TLSOptions
 from apiclient.verbs import RequestVerb, Verb, request_verb, verb
 
@@ -58,10 +59,10 @@ class APIClient(ClientCore):
 
     transport: Transport
 
-    def _default_transport(self, pool_maxsize: int, tls: TLSOptions) -> Any:
+    def _default_transport(self, pool_maxsize: int, tls: TLSOptions, proxies: Proxies) -> Any:
         from apiclient.transports.urllib3 import Urllib3Transport
 
-        return Urllib3Transport(pool_maxsize=pool_maxsize, tls=tls)
+        return Urllib3Transport(pool_maxsize=pool_maxsize, tls=tls, proxies=proxies)
 
     def _default_sleep(self) -> Any:
         return time.sleep

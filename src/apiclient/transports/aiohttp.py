@@ -35,6 +35,7 @@ from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.transports.codings import check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
+from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import ClientCert, TLSOptions
 
 log: logging.Logger = logging.getLogger("apiclient")
@@ -71,6 +72,7 @@ class AiohttpTransport:
         ca_certs: a CA bundle that *replaces* the trust store.
         cert: a client certificate (mutual TLS): ``(certfile, keyfile)`` or one file.
         ssl_context: a context of your own instead of the three above (see ``TLSOptions``).
+        proxy, trust_env: the HTTP proxy, or the environment's (see ``transports.proxies``).
     """
 
     def __init__(
@@ -82,8 +84,12 @@ class AiohttpTransport:
         cert: ClientCert | None = None,
         ssl_context: ssl.SSLContext | None = None,
         tls: TLSOptions | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        proxies: Proxies | None = None,
     ) -> None:
         self.pool_maxsize = pool_maxsize
+        self._proxies = proxies or Proxies(proxy, trust_env)
         tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
         context = tls.context()
         if context is None:
@@ -156,7 +162,7 @@ class AiohttpTransport:
         stream: bool,
     ) -> Response:
         """``send`` under its deadline (kept by ``send``): the request, then the body."""
-        raw = await _open(session, request, timeout)
+        raw = await _open(session, request, timeout, self._proxies)
         try:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
                 await _skip_body(raw)
@@ -185,19 +191,30 @@ class AiohttpTransport:
             await session.close()  # (a no-op if already closed)
 
 
-async def _open(session: Any, request: Request, timeout: Timeouts) -> Any:
+async def _open(session: Any, request: Request, timeout: Timeouts, proxies: Proxies) -> Any:
     """Send the request and read the response's head (aiohttp's ``ClientResponse``)."""
     body: Any = request.body
     if body is not None and not isinstance(body, bytes):
         body = _async_chunks(body)
+    scheme, _, rest = request.url.partition("://")
+    route = proxies.route(scheme, rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]"))
+    through: dict[str, Any] = {}
+    headers = request.headers.as_dict()
+    if route is not None:
+        through["proxy"] = route.url
+        if route.authorization and scheme == "https":  # on the CONNECT only
+            through["proxy_headers"] = {"Proxy-Authorization": route.authorization}
+        elif route.authorization:  # forwarded: the proxy reads it and drops it
+            headers["Proxy-Authorization"] = route.authorization
     try:
         return await session.request(
             request.method,
             _wire_url(request.url),
             data=body,
-            headers=request.headers.as_dict(),
+            headers=headers,
             allow_redirects=False,
             timeout=_client_timeout(timeout.connect, timeout.read),
+            **through,
         )
     except _socket_errors() as exc:
         failure = _translate(exc, sending=True)

@@ -16,7 +16,7 @@ import ssl
 import time
 from collections.abc import Generator, Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from urllib3 import exceptions as u3
@@ -54,6 +54,7 @@ from apiclient.transports.guarded import (
     MalformedResponse,
     exchange,
 )
+from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class Urllib3Transport:
             Without it, the system trust store (OpenSSL's default paths) is used.
         cert: a client certificate (mutual TLS): ``(certfile, keyfile)`` or one file.
         ssl_context: a context of your own instead of the three above (see ``TLSOptions``).
+        proxy: an HTTP proxy for every request (``http://user:pass@host:3128``); without it,
+            ``HTTP(S)_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` unless ``trust_env=False``.
     """
 
     def __init__(
@@ -87,6 +90,9 @@ class Urllib3Transport:
         cert: ClientCert | None = None,
         ssl_context: ssl.SSLContext | None = None,
         tls: TLSOptions | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        proxies: Proxies | None = None,
     ) -> None:
         _install_urllib3_log_redaction()
         tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
@@ -94,23 +100,17 @@ class Urllib3Transport:
         self.verify = verify
         self.pool_maxsize = pool_maxsize
         certfile, keyfile = tls.cert_files
-        self._manager = urllib3.PoolManager(
-            num_pools=max_pools,
-            maxsize=pool_maxsize,
-            block=True,
-            retries=False,
-            cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
-            ca_certs=tls.ca_certs if verify else None,
-            cert_file=certfile,
-            key_file=keyfile,
-            ssl_context=tls.ssl_context,
-            ssl_minimum_version=None if tls.ssl_context else ssl.TLSVersion.TLSv1_2,
-        )
+        self._pool_options: dict[str, Any] = {
+            "num_pools": max_pools, "maxsize": pool_maxsize, "block": True, "retries": False,
+            "cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE",
+            "ca_certs": tls.ca_certs if verify else None, "cert_file": certfile,
+            "key_file": keyfile, "ssl_context": tls.ssl_context,
+            "ssl_minimum_version": None if tls.ssl_context else ssl.TLSVersion.TLSv1_2,
+        }  # fmt: skip
+        self._manager = self._guarded(urllib3.PoolManager(**self._pool_options))
         self._pools: dict[tuple[str, str, int | None], HTTPConnectionPool] = {}
-        self._manager.pool_classes_by_scheme = {
-            "http": GuardedHTTPPool,
-            "https": GuardedHTTPSPool if verify else _UnverifiedHTTPSPool,
-        }
+        self._proxies = proxies or Proxies(proxy, trust_env)
+        self._proxy_managers: dict[str, urllib3.ProxyManager] = {}
         if not verify:
             log.warning("TLS certificate verification is OFF for this client")
 
@@ -148,6 +148,14 @@ class Urllib3Transport:
         data = _read_all(raw, max_body_bytes)
         return Response(raw.status, raw.headers, data, raw.reason or "", request.url)
 
+    def _guarded(self, manager: urllib3.PoolManager) -> urllib3.PoolManager:
+        """``manager``, making apiclient's guarded pools (bounded reads, strict parsing)."""
+        manager.pool_classes_by_scheme = {
+            "http": GuardedHTTPPool,
+            "https": GuardedHTTPSPool if self.verify else _UnverifiedHTTPSPool,
+        }
+        return manager
+
     def _open(
         self, request: Request, timeout: Timeouts
     ) -> tuple[urllib3.BaseHTTPResponse, GuardedSocket | None]:
@@ -155,7 +163,12 @@ class Urllib3Transport:
         scheme, host, port, target = _split_url(request.url)
         exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
         try:
-            pool = self._pool_for(scheme, host, port)
+            route = self._proxies.route(scheme, host)
+            if route is None:
+                pool = self._pool_for(scheme, host, port)
+            else:
+                pool = self._proxy_for(route).connection_from_host(host, port, scheme)
+                target = request.url if scheme == "http" else target  # forwarded: absolute
             raw = pool.urlopen(
                 request.method,
                 target,
@@ -185,12 +198,24 @@ class Urllib3Transport:
             self._pools[key] = pool
         return pool
 
+    def _proxy_for(self, route: ProxyRoute) -> urllib3.ProxyManager:
+        """The proxy's own pools (its credentials go in ``Proxy-Authorization``, to it only)."""
+        manager = self._proxy_managers.get(route.url)
+        if manager is None:
+            headers = {"Proxy-Authorization": route.authorization} if route.authorization else {}
+            manager = urllib3.ProxyManager(route.url, proxy_headers=headers, **self._pool_options)
+            self._proxy_managers[route.url] = manager
+            self._guarded(manager)
+        return manager
+
     def close(self) -> None:
         """Close every pooled connection."""
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
         self._manager.clear()
+        for manager in self._proxy_managers.values():
+            manager.clear()
 
 
 class _UnverifiedHTTPSPool(GuardedHTTPSPool):
