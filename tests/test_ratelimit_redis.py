@@ -133,7 +133,10 @@ def test_blocked_threads_cost_about_one_script_per_grant(
     before = evalsha_calls(client)
     grants = gather_from_threads(lambda _: limiter.acquire_at(), 8, 3)
     assert len(grants) == 24 and worst_window(grants, 0.2) <= 4
-    assert evalsha_calls(client) - before <= 36  # at most 1.5 scripts per grant (2 before)
+    # About one script per grant when the machine is idle (bench/ratelimit.py --only fleet);
+    # on a loaded one, late wakers look twice now and then. Booking then taking, as before,
+    # costs at least 3 + 21 x 2 = 45 here.
+    assert evalsha_calls(client) - before <= 40
 
 
 def test_threads_share_one_limiter(redis_server: RedisServer, key: str) -> None:
