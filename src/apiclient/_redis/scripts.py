@@ -41,7 +41,7 @@ def run(link: RedisLink, script: Script, keys: list[str], args: list[Any], secon
                 client = client.get_redis_connection(client.get_node_from_key(keys[0]))
             return _run_on(client, script, keys, args, deadline)
         except redis.exceptions.AskError:  # MOVED is a kind of ASK
-            if attempt or not _refresh_slots(link, client):
+            if attempt or not _refresh_slots(link):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -73,7 +73,7 @@ def _ask(connection: Any, command: tuple[Any, ...], seconds: float) -> Any:
         raise
 
 
-def _refresh_slots(link: RedisLink, client: Any) -> bool:
+def _refresh_slots(link: RedisLink) -> bool:
     """After a ``MOVED``: learn the cluster's slots again (or become a cluster link)."""
     if link.is_cluster(link.sync_client()):
         link.sync_client().nodes_manager.initialize()

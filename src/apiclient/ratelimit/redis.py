@@ -30,12 +30,12 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from apiclient._redis import scripts
 from apiclient._redis.scripts import describe, redis_errors, shared_state_error
-from apiclient._redis.topology import RedisLink, redis_module
+from apiclient._redis.topology import RedisLink
 from apiclient.errors import RateExceededError, RateLimitConfigMismatch, RateLimiterUnavailable
 from apiclient.ratelimit.memory import Limit, RateLimiter
 from apiclient.ratelimit.redis_scripts import PAUSE, STEP
@@ -196,7 +196,7 @@ class RedisRateLimiter:
     def _step_serving(self, op: str, me: _Waiter) -> _Outcome:
         """Run ``op`` for ``me`` and book for every caller queued behind us, in one script."""
         with self._local:
-            others, self._waiting = self._waiting, deque()
+            others, self._waiting = list(self._waiting), deque()
         try:
             outcomes = self._step(op, me, others, _max_wait(True, _left(me.give_up)))
         except BaseException as exc:
@@ -204,12 +204,11 @@ class RedisRateLimiter:
                 other.outcome = exc
                 other.event.set()
             raise
-        for other, outcome in zip(others, outcomes[1:], strict=True):
-            if outcome[0] == _BOOKED:
-                with self._local:
-                    self._holders += 1
-                other.holder = True
-            other.outcome = outcome
+        booked = [outcome[0] == _BOOKED for outcome in outcomes[1:]]
+        with self._local:
+            self._holders += sum(booked)  # before any of them runs: they hold a booking now
+        for other, outcome, holder in zip(others, outcomes[1:], booked, strict=True):
+            other.holder, other.outcome = holder, outcome
             other.event.set()
         return outcomes[0]
 
@@ -224,9 +223,8 @@ class RedisRateLimiter:
                 first.event.set()
 
     def _step(
-        self, op: str, me: _Waiter, others: Iterable[_Waiter], max_wait: str
+        self, op: str, me: _Waiter, others: Sequence[_Waiter], max_wait: str
     ) -> list[_Outcome]:
-        others = list(others)
         requests = [op, me.member, max_wait]
         for other in others:
             requests += ["b", other.member, _max_wait(True, _left(other.give_up))]
@@ -447,7 +445,3 @@ def _left(give_up: float | None) -> float | None:
     """Seconds until ``give_up`` (never negative; None: no limit)."""
     return None if give_up is None else max(0.0, give_up - time.monotonic())
 
-
-# Kept for the modules that imported them from here.
-_redis_module = redis_module
-_reason = describe
