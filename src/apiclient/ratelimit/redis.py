@@ -444,4 +444,3 @@ def _give_up(block: bool, timeout: float | None) -> float | None:
 def _left(give_up: float | None) -> float | None:
     """Seconds until ``give_up`` (never negative; None: no limit)."""
     return None if give_up is None else max(0.0, give_up - time.monotonic())
-

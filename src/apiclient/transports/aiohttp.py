@@ -35,7 +35,7 @@ from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.transports.codings import check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
-from apiclient.transports.proxies import Proxies
+from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
 
 log: logging.Logger = logging.getLogger("apiclient")
@@ -196,11 +196,11 @@ async def _open(session: Any, request: Request, timeout: Timeouts, proxies: Prox
     body: Any = request.body
     if body is not None and not isinstance(body, bytes):
         body = _async_chunks(body)
-    scheme, _, rest = request.url.partition("://")
-    route = proxies.route(scheme, rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]"))
     through: dict[str, Any] = {}
     headers = request.headers.as_dict()
+    route = _route_of(request.url, proxies) if proxies.any else None
     if route is not None:
+        scheme = request.url.partition("://")[0]
         through["proxy"] = route.url
         if route.authorization and scheme == "https":  # on the CONNECT only
             through["proxy_headers"] = {"Proxy-Authorization": route.authorization}
@@ -219,6 +219,12 @@ async def _open(session: Any, request: Request, timeout: Timeouts, proxies: Prox
     except _socket_errors() as exc:
         failure = _translate(exc, sending=True)
     raise failure  # (outside the handler: aiohttp's error, headers and all, is not chained)
+
+
+def _route_of(url: str, proxies: Proxies) -> ProxyRoute | None:
+    """The proxy for ``url``: its scheme and host, as ``Proxies.route`` takes them."""
+    scheme, _, rest = url.partition("://")
+    return proxies.route(scheme, rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]"))
 
 
 async def _read(raw: Any, max_body_bytes: int) -> bytes:

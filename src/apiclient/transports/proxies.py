@@ -25,32 +25,34 @@ class ProxyRoute:
     authorization: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
 class Proxies:
-    """``proxy=`` and ``trust_env=``, and the environment as it was when the client was made."""
+    """``proxy=`` and ``trust_env=``, and the environment as it was when the client was made.
 
-    proxy: str | None = field(default=None, repr=False)
-    trust_env: bool = True
-    _environment: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    Every proxy URL is parsed once, here: ``route`` runs for every request.
+    """
 
-    def __post_init__(self) -> None:
-        if self.proxy is None and self.trust_env:
-            found = urllib.request.getproxies_environment()
-            object.__setattr__(self, "_environment", found)
-        if self.proxy is not None:
-            _route(self.proxy)  # a malformed proxy URL fails when the client is made
+    def __init__(self, proxy: str | None = None, trust_env: bool = True) -> None:
+        self.trust_env = trust_env
+        self._fixed = _route(proxy) if proxy is not None else None  # malformed: fails now
+        environment = {}
+        if proxy is None and trust_env:
+            environment = urllib.request.getproxies_environment()
+        self._no_proxy = environment.pop("no", "")
+        self._by_scheme = {scheme: _route(url) for scheme, url in environment.items() if url}
+        #: False when every request goes direct: transports then skip ``route`` altogether.
+        self.any = self._fixed is not None or bool(self._by_scheme)
 
     def route(self, scheme: str, host: str) -> ProxyRoute | None:
         """The proxy for a request to ``scheme://host``, or None to go direct."""
-        if self.proxy is not None:
-            return _route(self.proxy)
-        environment = self._environment
-        if not environment:
+        if self._fixed is not None:
+            return self._fixed
+        found = self._by_scheme.get(scheme) or self._by_scheme.get("all")
+        if found is None or _bypassed(host, self._no_proxy):
             return None
-        url = environment.get(scheme) or environment.get("all")
-        if not url or _bypassed(host, environment.get("no", "")):
-            return None
-        return _route(url)
+        return found
+
+    def __repr__(self) -> str:
+        return f"Proxies(any={self.any}, trust_env={self.trust_env})"  # no URL: credentials
 
 
 def _route(url: str) -> ProxyRoute:

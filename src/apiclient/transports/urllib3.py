@@ -163,7 +163,7 @@ class Urllib3Transport:
         scheme, host, port, target = _split_url(request.url)
         exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
         try:
-            route = self._proxies.route(scheme, host)
+            route = self._proxies.route(scheme, host) if self._proxies.any else None
             if route is None:
                 pool = self._pool_for(scheme, host, port)
             else:
