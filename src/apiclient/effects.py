@@ -102,6 +102,8 @@ class Call:
     target: Any
     name: str
     args: tuple[Any, ...] = ()
+    #: The call may wait for another process (a store's lock): observers hear of the wait.
+    waits: bool = False
 
 
 Effect = Send | Sleep | Acquire | Pause | Enter | Wait | Call

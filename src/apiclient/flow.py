@@ -300,7 +300,7 @@ def _observed_auth(call: _Call, flow: Generator[Effect, Any, T]) -> Generator[Ef
             else:
                 started = clock()
                 value = yield effect
-                if type(effect) is Wait or (type(effect) is Call and effect.name == "lock"):
+                if type(effect) is Wait or (type(effect) is Call and effect.waits):
                     observers.waited("refresh", clock() - started)
         except BaseException as exc:  # thrown in by the driver: the auth flow decides
             thrown = exc

@@ -316,7 +316,7 @@ class OAuth2Bearer(AuthBase):
 
     def _shared(self, stale: Token | None) -> Generator[Effect, Any, Token]:
         """Refresh under the store's lock, unless another process just did (see token_store)."""
-        lock = yield Call(self.store, "lock", (self._refresh_wait,))
+        lock = yield Call(self.store, "lock", (self._refresh_wait,), waits=True)
         if lock is None:
             raise AuthError("timed out waiting for another process's token refresh")
         try:
