@@ -314,10 +314,17 @@ def versions(against: str, rounds: int = 7, calls: int = 200_000) -> None:
     for number in range(rounds):
         for name in rotated(list(sources), number):
             times[name].append(child(ACQUIRE_CHILD, sources[name], str(calls)))
-    ratios = round_ratios(times["now"], times["before"])
-    print(f"\nUncontended RateLimiter.acquire: this checkout against {against}, {rounds} rounds")
+    title = f"Uncontended RateLimiter.acquire: this checkout against {against}, {rounds} rounds"
+    report(title, times, "us per call")
+
+
+def report(title: str, times: dict[str, list[float]], unit: str) -> None:
+    """Each contender's median, then the first's ratio to the second per round."""
+    first, second = times.values()
+    ratios = round_ratios(first, second)
+    print(f"\n{title}")
     for name, values in times.items():
-        print(f"  {name:>6}: {statistics.median(values) * 1e6:6.3f} us per call (median)")
+        print(f"  {name:>12}: {statistics.median(values) * 1e6:7.3f} {unit} (median)")
     print(f"  ratio: {statistics.median(ratios):.3f}x median "
           f"({min(ratios):.3f}-{max(ratios):.3f} over rounds)")  # fmt: skip
 
@@ -333,12 +340,8 @@ def buckets(rounds: int = 9, calls: int = 5_000) -> None:
                 times[name].append(child(BUCKET_CHILD, server.url, str(calls), kind))
     finally:
         server.stop()
-    ratios = round_ratios(times["bucketed"], times["one limiter"])
-    print(f"\nGET + JSON, CPU per call: three route buckets against one limiter, {rounds} rounds")
-    for name, values in times.items():
-        print(f"  {name:>12}: {statistics.median(values) * 1e6:7.2f} us (median)")
-    print(f"  ratio: {statistics.median(ratios):.3f}x median "
-          f"({min(ratios):.3f}-{max(ratios):.3f} over rounds)")  # fmt: skip
+    title = f"GET + JSON, CPU per call: three route buckets against one limiter, {rounds} rounds"
+    report(title, times, "us")
 
 
 FLEET_CHILD = """
