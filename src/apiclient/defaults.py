@@ -39,6 +39,10 @@ MAX_PAGES = 10_000
 MAX_BODY_BYTES = 64 * 1024 * 1024
 #: Bytes read from the socket per step while enforcing the deadline and the body cap.
 READ_CHUNK_BYTES = 256 * 1024
+#: The same for a streamed body, handed to the caller chunk by chunk: a chunk of 64 KiB
+#: stays in the CPU's caches while it is worked on, one of 256 KiB does not (measured: an
+#: event stream parses about a fifth faster, bench/sse.py).
+STREAM_CHUNK_BYTES = 64 * 1024
 
 #: Connections kept per origin; threads beyond this wait for a free one.
 POOL_MAXSIZE = 10

@@ -18,7 +18,13 @@ from collections.abc import AsyncIterator, Iterable
 from functools import lru_cache
 from typing import Any
 
-from apiclient.defaults import MAX_BODY_BYTES, MAX_DRAIN_BYTES, POOL_MAXSIZE, READ_CHUNK_BYTES
+from apiclient.defaults import (
+    MAX_BODY_BYTES,
+    MAX_DRAIN_BYTES,
+    POOL_MAXSIZE,
+    READ_CHUNK_BYTES,
+    STREAM_CHUNK_BYTES,
+)
 from apiclient.errors import (
     APIError,
     CertificateError,
@@ -172,7 +178,8 @@ class AiohttpTransport:
                 if stream and not _sized_within(raw, MAX_DRAIN_BYTES):
                     # (a small body is read up front: it can then be dropped without closing
                     # the connection, e.g. a 503 before a retry)
-                    body = AsyncBodyStream(_chunks(raw, max_body_bytes), raw.close)
+                    chunks = _chunks(raw, max_body_bytes, STREAM_CHUNK_BYTES)
+                    body = AsyncBodyStream(chunks, raw.close)
                     reason = raw.reason or ""
                     return Response(raw.status, raw.headers, b"", reason, request.url, stream=body)
                 data = await _read(raw, max_body_bytes)
@@ -243,7 +250,9 @@ async def _async_chunks(body: Iterable[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
+async def _chunks(
+    raw: Any, max_body_bytes: int, step: int = READ_CHUNK_BYTES
+) -> AsyncIterator[bytes]:
     failure: APIError
     try:
         expected = raw.content_length
@@ -254,7 +263,7 @@ async def _chunks(raw: Any, max_body_bytes: int) -> AsyncIterator[bytes]:
         ):
             raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
         size = 0
-        async for chunk in raw.content.iter_chunked(READ_CHUNK_BYTES):
+        async for chunk in raw.content.iter_chunked(step):
             size += len(chunk)
             if size > max_body_bytes:
                 raise ResponseTooLarge(f"response body exceeds {max_body_bytes} bytes")
