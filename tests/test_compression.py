@@ -8,6 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
+try:  # the apiclient[compression] extra; the suite installs it
+    import brotli
+    from backports import zstd
+except ImportError:  # pragma: no cover - CI installs both
+    brotli = zstd = None
+
 from apiclient import APIClient, AsyncAPIClient, ResponseTooLarge
 from apiclient.testing import FakeServer, Reply
 
@@ -22,6 +28,8 @@ def test_both_clients_send_the_same_accept_encoding(server: FakeServer) -> None:
     async_client = AsyncAPIClient(base_url=server.url)
     assert sync_client.headers["Accept-Encoding"] == async_client.headers["Accept-Encoding"]
     assert sync_client.headers["Accept-Encoding"].startswith("gzip, deflate")
+    if brotli is not None and zstd is not None:  # decoders installed: both clients ask for them
+        assert sync_client.headers["Accept-Encoding"] == "gzip, deflate, br, zstd"
     sync_client.get("/")
     assert server.requests[-1].headers["accept-encoding"] == sync_client.headers["Accept-Encoding"]
 
@@ -36,10 +44,24 @@ def test_compress_false_asks_for_identity_and_a_header_of_ones_own_wins(
     assert server.requests[-1].headers["accept-encoding"] == "gzip"
 
 
-@pytest.mark.parametrize(
-    ("coding", "compress"),
-    [("gzip", gzip.compress), ("deflate", zlib.compress)],
-)
+def _codings() -> list[tuple[str, Callable[[bytes], bytes]]]:
+    """Every coding both transports decode here, with its compressor."""
+    found: list[tuple[str, Callable[[bytes], bytes]]] = [
+        ("gzip", gzip.compress), ("deflate", zlib.compress)
+    ]
+    if brotli is not None:
+        found.append(("br", brotli.compress))
+    if zstd is not None:
+        found.append(("zstd", zstd.compress))
+    return found
+
+
+def test_the_suite_has_the_optional_decoders() -> None:
+    """CI installs apiclient[compression], so br and zstd are tested, not skipped."""
+    assert [name for name, _ in _codings()] == ["gzip", "deflate", "br", "zstd"]
+
+
+@pytest.mark.parametrize(("coding", "compress"), _codings())
 def test_compressed_bodies_are_decoded(
     server: FakeServer, make_client: MakeClient, coding: str, compress: Callable[[bytes], bytes]
 ) -> None:
@@ -52,10 +74,23 @@ def test_compressed_bodies_are_decoded(
     assert coding in sent
 
 
-def test_a_deflate_bomb_stops_at_max_body_bytes(
-    server: FakeServer, make_client: MakeClient
+@pytest.mark.parametrize(("coding", "compress"), _codings())
+def test_a_bomb_stops_at_max_body_bytes(
+    server: FakeServer, make_client: MakeClient, coding: str, compress: Callable[[bytes], bytes]
 ) -> None:
-    bomb = zlib.compress(b"\0" * 20_000_000)
-    server.add("GET /bomb", Reply(body=bomb, headers={"Content-Encoding": "deflate"}))
+    bomb = compress(b"\0" * 20_000_000)  # 80 bytes of br, 20 MB decoded
+    server.add("GET /bomb", Reply(body=bomb, headers={"Content-Encoding": coding}))
     with pytest.raises(ResponseTooLarge):
         make_client(server, max_body_bytes=1_000_000).get("/bomb")
+
+
+@pytest.mark.parametrize(("coding", "compress"), _codings())
+def test_a_streamed_bomb_stops_at_max_body_bytes(
+    server: FakeServer, make_client: MakeClient, coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    bomb = compress(b"\0" * 20_000_000)
+    server.add("GET /bomb", Reply(body=bomb, headers={"Content-Encoding": coding}))
+    api = make_client(server, max_body_bytes=1_000_000)
+    with pytest.raises(ResponseTooLarge), api.stream("GET", "/bomb") as body:
+        for _ in body.iter_bytes():
+            pass
