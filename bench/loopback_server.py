@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import ssl
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
@@ -63,13 +64,22 @@ class JSONProtocol(asyncio.Protocol):
             self.transport.write(POST_RESPONSE if head.startswith(b"post") else GET_RESPONSE)
 
 
-def serve(port_queue: Any, connections: Synchronized[int]) -> None:
-    """Serve on 127.0.0.1 until terminated; put the port on ``port_queue`` once listening."""
+def serve(
+    port_queue: Any, connections: Synchronized[int], cert: tuple[str, str] | None = None
+) -> None:
+    """Serve on 127.0.0.1 until terminated; put the port on ``port_queue`` once listening.
+
+    With ``cert`` (certificate and key files), over TLS.
+    """
+    context = None
+    if cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*cert)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
-            lambda: JSONProtocol(connections), "127.0.0.1", 0, backlog=1024
+            lambda: JSONProtocol(connections), "127.0.0.1", 0, backlog=1024, ssl=context
         )
         port_queue.put(server.sockets[0].getsockname()[1])
         await server.serve_forever()
@@ -78,17 +88,17 @@ def serve(port_queue: Any, connections: Synchronized[int]) -> None:
 
 
 class LoopbackServer:
-    """Start ``serve`` in another process; ``url`` and ``connections`` for the benchmark."""
+    """Start ``serve`` in another process (over TLS with ``cert``); ``url`` and ``connections``."""
 
-    def __init__(self) -> None:
+    def __init__(self, cert: tuple[str, str] | None = None) -> None:
         self.connections: Synchronized[int] = multiprocessing.Value("i", 0)
         queue: multiprocessing.Queue[int] = multiprocessing.Queue()
         self.process = multiprocessing.Process(
-            target=serve, args=(queue, self.connections), daemon=True
+            target=serve, args=(queue, self.connections, cert), daemon=True
         )
         self.process.start()
         self.port = queue.get(timeout=30)
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"{'https' if cert else 'http'}://127.0.0.1:{self.port}/"
 
     def opened(self) -> int:
         """TCP connections accepted so far."""

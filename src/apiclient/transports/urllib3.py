@@ -28,6 +28,7 @@ from apiclient.defaults import (
     MAX_POOLS,
     POOL_MAXSIZE,
     READ_CHUNK_BYTES,
+    STREAM_CHUNK_BYTES,
 )
 from apiclient.errors import (
     APIError,
@@ -108,7 +109,8 @@ class Urllib3Transport:
             "ssl_minimum_version": None if tls.ssl_context else ssl.TLSVersion.TLSv1_2,
         }  # fmt: skip
         self._manager = self._guarded(urllib3.PoolManager(**self._pool_options))
-        self._pools: dict[tuple[str, str, int | None], HTTPConnectionPool] = {}
+        #: By scheme, host, port and proxy URL (None: direct).
+        self._pools: dict[tuple[str, str, int | None, str | None], HTTPConnectionPool] = {}
         self._proxies = proxies or Proxies(proxy, trust_env)
         self._proxy_managers: dict[str, urllib3.ProxyManager] = {}
         if not verify:
@@ -140,7 +142,7 @@ class Urllib3Transport:
         if stream:
             if guard is not None:
                 guard.relax()
-            chunks = _chunks(raw, max_body_bytes)
+            chunks = _chunks(raw, max_body_bytes, STREAM_CHUNK_BYTES)
             body = BodyStream(chunks, lambda: _finish(raw, chunks))
             return Response(
                 raw.status, raw.headers, b"", reason=raw.reason or "", url=request.url, stream=body
@@ -164,11 +166,9 @@ class Urllib3Transport:
         exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
         try:
             route = self._proxies.route(scheme, host) if self._proxies.any else None
-            if route is None:
-                pool = self._pool_for(scheme, host, port)
-            else:
-                pool = self._proxy_for(route).connection_from_host(host, port, scheme)
-                target = request.url if scheme == "http" else target  # forwarded: absolute
+            pool = self._pool_for(scheme, host, port, route)
+            if route is not None and scheme == "http":
+                target = request.url  # forwarded by the proxy: the absolute form
             raw = pool.urlopen(
                 request.method,
                 target,
@@ -189,12 +189,18 @@ class Urllib3Transport:
             exchange.guard = exchange.deadline = None
         raise failure  # (outside the handler: no urllib3 error, URL and all, chained to it)
 
-    def _pool_for(self, scheme: str, host: str, port: int | None) -> HTTPConnectionPool:
-        """The origin's pool, looked up once: urllib3's own lookup costs ~20 us per call."""
-        key = (scheme, host, port)
+    def _pool_for(
+        self, scheme: str, host: str, port: int | None, route: ProxyRoute | None = None
+    ) -> HTTPConnectionPool:
+        """The origin's pool (through ``route``'s proxy, if any), looked up once per origin.
+
+        urllib3's own lookup costs ~20 us per call.
+        """
+        key = (scheme, host, port, None if route is None else route.url)
         pool = self._pools.get(key)
         if pool is None or pool.pool is None:  # new origin, or evicted and closed by urllib3
-            pool = self._manager.connection_from_host(host, port, scheme)
+            manager = self._manager if route is None else self._proxy_for(route)
+            pool = manager.connection_from_host(host, port, scheme)
             self._pools[key] = pool
         return pool
 
@@ -282,8 +288,10 @@ def _check_codings(raw: urllib3.BaseHTTPResponse) -> None:
 _DECODABLE = frozenset(urllib3.HTTPResponse.CONTENT_DECODERS)
 
 
-def _chunks(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> Iterator[bytes]:
-    """Yield the decoded body in bounded steps; enforce the size cap.
+def _chunks(
+    raw: urllib3.BaseHTTPResponse, max_body_bytes: int, step: int = READ_CHUNK_BYTES
+) -> Iterator[bytes]:
+    """Yield the decoded body in reads of at most ``step`` bytes; enforce the size cap.
 
     The deadline, if any, is kept by the connection's guarded socket. Any failure closes
     the connection (its state is unknown) and is translated; reading to the end returns
@@ -297,7 +305,7 @@ def _chunks(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> Iterator[byte
             raise ResponseTooLarge(f"response body of {expected} bytes exceeds {max_body_bytes}")
         size = 0
         while True:
-            chunk = raw.read1(READ_CHUNK_BYTES)
+            chunk = raw.read1(step)
             if not chunk:
                 break
             size += len(chunk)
