@@ -5,9 +5,10 @@ Usage: .venv/bin/python bench/proxy.py [--calls 2000] [--rounds 9]
 The keep-alive JSON server (``loopback_server.py``, plain and over TLS with a trustme
 certificate) and a keep-alive proxy each run in a process of their own, so
 ``time.process_time()`` here counts only the client's CPU. Paths, alternating within each
-round: http direct and forwarded by the proxy (absolute-form requests), https direct and
-tunnelled through it (``CONNECT``, then TLS inside the tunnel); each for apiclient's
-``APIClient`` and for raw ``urllib3`` (``PoolManager`` / ``ProxyManager``). Reports the
+round: http direct, forwarded by the proxy (absolute-form requests) and through a SOCKS5
+tunnel; https direct, tunnelled through ``CONNECT`` (TLS inside the tunnel) and through
+SOCKS5; each for apiclient's ``APIClient`` and for raw ``urllib3`` (``PoolManager`` /
+``ProxyManager`` / ``SOCKSProxyManager``, which needs apiclient[socks]). Reports the
 median CPU per call and each proxied path's ratio to its direct path, paired per round.
 """
 
@@ -45,9 +46,24 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
+async def _socks5(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """SOCKS5 without a login: greet, read the CONNECT (an IPv4 address), pipe."""
+    await reader.readexactly((await reader.readexactly(1))[0])  # the methods offered
+    writer.write(b"\x05\x00")
+    request = await reader.readexactly(10)  # VER CMD RSV ATYP=1 ADDR(4) PORT(2)
+    host, port = ".".join(map(str, request[4:8])), int.from_bytes(request[8:10], "big")
+    upstream_reader, upstream = await asyncio.open_connection(host, port)
+    writer.write(b"\x05\x00\x00\x01" + bytes(6))
+    await asyncio.gather(_pipe(reader, upstream), _pipe(upstream_reader, writer))
+
+
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """CONNECT: a tunnel. Otherwise forward each GET (origin-form) on one upstream connection."""
-    head = await reader.readuntil(b"\r\n\r\n")
+    """SOCKS5, or CONNECT: a tunnel. Else forward each GET (origin-form) on one connection."""
+    first = await reader.readexactly(1)
+    if first == b"\x05":
+        await _socks5(reader, writer)
+        return
+    head = first + await reader.readuntil(b"\r\n\r\n")
     line, _, rest = head.partition(b"\r\n")
     method, target, version = line.split(b" ")
     if method == b"CONNECT":
@@ -109,7 +125,8 @@ def main() -> None:
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     proxy_process = multiprocessing.Process(target=_serve_proxy, args=(queue,), daemon=True)
     proxy_process.start()
-    proxy = f"http://127.0.0.1:{queue.get(timeout=30)}"
+    port = queue.get(timeout=30)
+    proxy, socks = f"http://127.0.0.1:{port}", f"socks5://127.0.0.1:{port}"
 
     def ours(url: str, through: str | None) -> Callable[[], Any]:
         api = APIClient(base_url=url, proxy=through, ca_certs=str(ca_file), trust_env=False)
@@ -117,8 +134,13 @@ def main() -> None:
 
     def raw(url: str, through: str | None) -> Callable[[], Any]:
         options = {"ca_certs": str(ca_file), "cert_reqs": "CERT_REQUIRED"}
-        pool = urllib3.ProxyManager(through, **options) if through else urllib3.PoolManager(
-            **options)  # fmt: skip
+        pool: urllib3.PoolManager = urllib3.PoolManager(**options)
+        if through and through.startswith("socks"):
+            from urllib3.contrib.socks import SOCKSProxyManager
+
+            pool = SOCKSProxyManager(through, **options)
+        elif through:
+            pool = urllib3.ProxyManager(through, **options)
         return lambda: pool.request("GET", url).json()
 
     paths = {}
@@ -127,6 +149,7 @@ def main() -> None:
             paths[f"{who} {scheme} direct"] = make(server.url, None)
             tunnel = "CONNECT" if scheme == "https" else "forwarded"
             paths[f"{who} {scheme} {tunnel}"] = make(server.url, proxy)
+            paths[f"{who} {scheme} SOCKS5"] = make(server.url, socks)
     costs: dict[str, list[float]] = {name: [] for name in paths}
     for round_ in range(args.rounds):
         for name in rotated(list(paths), round_):

@@ -73,7 +73,7 @@ class ProxyServer:
                 with socket.create_connection((host, int(port))) as origin:
                     self._sockets.append(origin)
                     client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    _pipe_both(client, origin, rest)
+                    pipe_both(client, origin, rest)
                 return
             parts = urlsplit(target)
             hop_by_hop = ("proxy-authorization", "connection", "proxy-connection")
@@ -106,7 +106,7 @@ def _read_head(sock: socket.socket) -> tuple[str, dict[str, str], bytes] | None:
     return line, headers, rest
 
 
-def _pipe_both(a: socket.socket, b: socket.socket, first: bytes) -> None:
+def pipe_both(a: socket.socket, b: socket.socket, first: bytes) -> None:
     if first:
         b.sendall(first)
     done = threading.Event()

@@ -96,34 +96,37 @@ class AiohttpTransport:
     ) -> None:
         self.pool_maxsize = pool_maxsize
         self._proxies = proxies or Proxies(proxy, trust_env)
+        if self._proxies.socks:  # a missing extra fails here, not on the first call
+            import apiclient.transports.socks_aiohttp  # noqa: F401
         tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
         context = tls.context()
         if context is None:
             log.warning("TLS certificate verification is OFF for this client")
         self._ssl: ssl.SSLContext | bool = context if context is not None else False
         self._session: Any = None
+        self._via_socks: dict[str, Any] = {}  # a session per SOCKS proxy, in the same loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines = Deadlines()
 
     def _new_session(self) -> Any:
         """A session for the running event loop (on first use, and after ``aclose``)."""
-        aiohttp = _aiohttp()
         from apiclient.transports.aiohttp_protocol import strict_connector
 
-        connector = strict_connector(self.pool_maxsize, self._ssl)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # a client library keeps no cookies
-            trust_env=False,  # no environment variable may change where requests go
-            auto_decompress=True,
-        )
-        # aiohttp resends an idempotent request once when a kept-alive connection turns out
-        # closed. The core decides every retry (``retries=0`` means one send), so: off. The
-        # attribute is private; tests/test_faults.py notices if aiohttp renames it.
-        self._session._retry_connection = False
+        self._session = _session(strict_connector(self.pool_maxsize, self._ssl))
+        self._via_socks = {}  # (the old loop's, if any, went with it)
         self._loop = asyncio.get_running_loop()
         self._deadlines = Deadlines()  # (the old loop's timer, if any, went with it)
         return self._session
+
+    def _socks_session(self, route: ProxyRoute) -> Any:
+        """The session whose connections go through ``route``'s SOCKS proxy, for this loop."""
+        session = self._via_socks.get(route.url)
+        if session is None:
+            from apiclient.transports.socks_aiohttp import socks_connector
+
+            session = _session(socks_connector(route, self.pool_maxsize, self._ssl))
+            self._via_socks[route.url] = session
+        return session
 
     @property
     def accept_encoding(self) -> str:
@@ -143,6 +146,9 @@ class AiohttpTransport:
         ``timeout.total`` bounds the whole exchange (for a stream: up to the headers).
         """
         session = self._session if self._loop is asyncio.get_running_loop() else self._new_session()
+        route = _route_of(request.url, self._proxies) if self._proxies.any else None
+        if route is not None and route.socks:  # its own session does it: no proxy argument
+            session, route = self._socks_session(route), None
         total = timeout.total
         task = current_task() if total is not None else None
         deadlines = self._deadlines
@@ -150,7 +156,7 @@ class AiohttpTransport:
         if task is not None and total is not None:  # kept by the loop's one deadline timer
             cancelling = deadlines.watch(task, total)
         try:
-            return await self._exchange(session, request, timeout, max_body_bytes, stream)
+            return await self._exchange(session, request, timeout, max_body_bytes, stream, route)
         except asyncio.CancelledError:
             if task is not None and deadlines.passed(task, cancelling):
                 raise ReadTimeout("the call's total time limit passed") from None
@@ -166,9 +172,10 @@ class AiohttpTransport:
         timeout: Timeouts,
         max_body_bytes: int,
         stream: bool,
+        route: ProxyRoute | None,
     ) -> Response:
         """``send`` under its deadline (kept by ``send``): the request, then the body."""
-        raw = await _open(session, request, timeout, self._proxies)
+        raw = await _open(session, request, timeout, route)
         try:
             if raw.status in REDIRECT_STATUSES and "Location" in raw.headers:
                 await _skip_body(raw)
@@ -192,20 +199,39 @@ class AiohttpTransport:
     async def aclose(self) -> None:
         """Close the session and its connections (in the loop that made it)."""
         session, self._session = self._session, None
+        via_socks, self._via_socks = list(self._via_socks.values()), {}
         loop, self._loop = self._loop, None
         self._deadlines.close()
-        if session is not None and loop is not None and not loop.is_closed():
-            await session.close()  # (a no-op if already closed)
+        if loop is None or loop.is_closed():
+            return
+        for each in (session, *via_socks):
+            if each is not None:
+                await each.close()  # (a no-op if already closed)
 
 
-async def _open(session: Any, request: Request, timeout: Timeouts, proxies: Proxies) -> Any:
-    """Send the request and read the response's head (aiohttp's ``ClientResponse``)."""
+def _session(connector: Any) -> Any:
+    """An aiohttp session on ``connector``, as apiclient uses one: no cookies, no environment."""
+    aiohttp = _aiohttp()
+    session = aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),  # a client library keeps no cookies
+        trust_env=False,  # no environment variable may change where requests go
+        auto_decompress=True,
+    )
+    # aiohttp resends an idempotent request once when a kept-alive connection turns out
+    # closed. The core decides every retry (``retries=0`` means one send), so: off. The
+    # attribute is private; tests/test_faults.py notices if aiohttp renames it.
+    session._retry_connection = False
+    return session
+
+
+async def _open(session: Any, request: Request, timeout: Timeouts, route: ProxyRoute | None) -> Any:
+    """Send the request (through the HTTP proxy of ``route``, if any); read the response's head."""
     body: Any = request.body
     if body is not None and not isinstance(body, bytes):
         body = _async_chunks(body)
     through: dict[str, Any] = {}
     headers = request.headers.as_dict()
-    route = _route_of(request.url, proxies) if proxies.any else None
     if route is not None:
         scheme = request.url.partition("://")[0]
         through["proxy"] = route.url

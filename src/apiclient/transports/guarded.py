@@ -150,8 +150,8 @@ def check_framing(response: Any) -> None:
         raise MalformedResponse("the response's Content-Length is not one non-negative number")
 
 
-class _Guarding:
-    """What a guarded connection adds to urllib3's (a mixin for both schemes)."""
+class Guarding:
+    """What a guarded connection adds to urllib3's (a mixin for both schemes, and SOCKS)."""
 
     sock: Any
     timeout: Any
@@ -166,11 +166,11 @@ class _Guarding:
         return guarded_response(self, super().getresponse)  # type: ignore[misc]
 
 
-class GuardedHTTPConnection(_Guarding, HTTPConnection):
+class GuardedHTTPConnection(Guarding, HTTPConnection):
     """urllib3's HTTP connection, guarded by the exchange's deadline."""
 
 
-class GuardedHTTPSConnection(_Guarding, HTTPSConnection):
+class GuardedHTTPSConnection(Guarding, HTTPSConnection):
     """urllib3's HTTPS connection, guarded by the exchange's deadline."""
 
 
@@ -184,3 +184,12 @@ class GuardedHTTPSPool(HTTPSConnectionPool):
     """An HTTPS pool of guarded connections."""
 
     ConnectionCls = GuardedHTTPSConnection  # pyright: ignore[reportAssignmentType]  # (as above)
+
+
+class QuietlyUnverified:
+    """For an HTTPS pool of ``verify=False``: the client warned once, urllib3 need not each call."""
+
+    def _validate_conn(self, conn: Any) -> None:
+        HTTPConnectionPool._validate_conn(self, conn)  # type: ignore[arg-type]
+        if conn.is_closed:
+            conn.connect()

@@ -1,4 +1,4 @@
-"""Which HTTP proxy a request goes through: ``proxy=``, else the standard environment variables.
+"""Which proxy a request goes through: ``proxy=``, else the standard environment variables.
 
 ``proxy="http://user:pass@proxy:3128"`` sends every request through that proxy: plain http
 requests are forwarded by it, https ones tunnelled (``CONNECT``), so the proxy never sees
@@ -7,6 +7,9 @@ what is inside. Without ``proxy=``, and unless ``trust_env=False``, ``HTTP_PROXY
 read them; they are read once, when the client is made. ``.netrc`` is never read. The
 proxy's credentials become a ``Proxy-Authorization`` header sent to the proxy only (for
 https, on the ``CONNECT`` alone), never to the origin, and redacted like every secret.
+
+SOCKS proxies (``socks5://``, ``socks5h://`` to let the proxy resolve names, ``socks4://``,
+``socks4a://``) need ``apiclient[socks]``; their credentials go in the SOCKS handshake.
 """
 
 from __future__ import annotations
@@ -16,13 +19,26 @@ import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+SOCKS_SCHEMES = frozenset({"socks5", "socks5h", "socks4", "socks4a"})
+
 
 @dataclass(frozen=True)
 class ProxyRoute:
-    """A proxy to use: its URL without credentials, and the header carrying them (or None)."""
+    """A proxy to use: its URL without credentials, and how they are presented.
+
+    An HTTP proxy takes them as a ``Proxy-Authorization`` header (``authorization``); a
+    SOCKS proxy as a user name and password in its handshake.
+    """
 
     url: str
     authorization: str | None = field(default=None, repr=False)
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def socks(self) -> bool:
+        """Whether this is a SOCKS proxy (the request goes through a tunnel it opens)."""
+        return self.url.startswith("socks")
 
 
 class Proxies:
@@ -41,6 +57,8 @@ class Proxies:
         self._by_scheme = {scheme: _route(url) for scheme, url in environment.items() if url}
         #: False when every request goes direct: transports then skip ``route`` altogether.
         self.any = self._fixed is not None or bool(self._by_scheme)
+        #: Whether some request may go through a SOCKS proxy (transports check their extra).
+        self.socks = any(route.socks for route in (self._fixed, *self._by_scheme.values()) if route)
 
     def route(self, scheme: str, host: str) -> ProxyRoute | None:
         """The proxy for a request to ``scheme://host``, or None to go direct."""
@@ -57,17 +75,21 @@ class Proxies:
 
 def _route(url: str) -> ProxyRoute:
     parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https", *SOCKS_SCHEMES) or not parts.hostname:
         raise ValueError(
-            "proxy must be an http:// or https:// URL (SOCKS proxies are not supported)"
+            "proxy must be an http://, https:// or socks5:// (socks5h, socks4, socks4a) URL"
         )
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     port = f":{parts.port}" if parts.port else ""
-    authorization = None
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        authorization = "Basic " + base64.b64encode(pair.encode()).decode()
-    return ProxyRoute(f"{parts.scheme}://{host}{port}", authorization)
+    proxy_url = f"{scheme}://{host}{port}"
+    if parts.username is None:
+        return ProxyRoute(proxy_url)
+    username, password = unquote(parts.username), unquote(parts.password or "")
+    if scheme in SOCKS_SCHEMES:
+        return ProxyRoute(proxy_url, username=username, password=password)
+    pair = f"{username}:{password}".encode()
+    return ProxyRoute(proxy_url, "Basic " + base64.b64encode(pair).decode())
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:

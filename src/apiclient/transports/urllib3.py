@@ -16,7 +16,7 @@ import ssl
 import time
 from collections.abc import Generator, Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import urllib3
 from urllib3 import exceptions as u3
@@ -53,13 +53,11 @@ from apiclient.transports.guarded import (
     GuardedHTTPSPool,
     GuardedSocket,
     MalformedResponse,
+    QuietlyUnverified,
     exchange,
 )
 from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
-
-if TYPE_CHECKING:
-    from urllib3._base_connection import BaseHTTPConnection
 
 log: logging.Logger = logging.getLogger("apiclient")
 _monotonic = time.monotonic
@@ -77,8 +75,9 @@ class Urllib3Transport:
             Without it, the system trust store (OpenSSL's default paths) is used.
         cert: a client certificate (mutual TLS): ``(certfile, keyfile)`` or one file.
         ssl_context: a context of your own instead of the three above (see ``TLSOptions``).
-        proxy: an HTTP proxy for every request (``http://user:pass@host:3128``); without it,
-            ``HTTP(S)_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` unless ``trust_env=False``.
+        proxy: a proxy for every request (``http://user:pass@host:3128``, or SOCKS:
+            ``socks5h://host:1080``); without it, ``HTTP(S)_PROXY`` / ``ALL_PROXY`` /
+            ``NO_PROXY`` unless ``trust_env=False``.
     """
 
     def __init__(
@@ -112,7 +111,9 @@ class Urllib3Transport:
         #: By scheme, host, port and proxy URL (None: direct).
         self._pools: dict[tuple[str, str, int | None, str | None], HTTPConnectionPool] = {}
         self._proxies = proxies or Proxies(proxy, trust_env)
-        self._proxy_managers: dict[str, urllib3.ProxyManager] = {}
+        if self._proxies.socks:  # a missing extra fails here, not on the first call
+            import apiclient.transports.socks_urllib3  # noqa: F401
+        self._proxy_managers: dict[str, urllib3.PoolManager] = {}
         if not verify:
             log.warning("TLS certificate verification is OFF for this client")
 
@@ -167,7 +168,7 @@ class Urllib3Transport:
         try:
             route = self._proxies.route(scheme, host) if self._proxies.any else None
             pool = self._pool_for(scheme, host, port, route)
-            if route is not None and scheme == "http":
+            if route is not None and scheme == "http" and not route.socks:
                 target = request.url  # forwarded by the proxy: the absolute form
             raw = pool.urlopen(
                 request.method,
@@ -204,14 +205,21 @@ class Urllib3Transport:
             self._pools[key] = pool
         return pool
 
-    def _proxy_for(self, route: ProxyRoute) -> urllib3.ProxyManager:
-        """The proxy's own pools (its credentials go in ``Proxy-Authorization``, to it only)."""
+    def _proxy_for(self, route: ProxyRoute) -> urllib3.PoolManager:
+        """The proxy's own pools (its credentials go to it only: a header, or SOCKS's own)."""
         manager = self._proxy_managers.get(route.url)
         if manager is None:
-            headers = {"Proxy-Authorization": route.authorization} if route.authorization else {}
-            manager = urllib3.ProxyManager(route.url, proxy_headers=headers, **self._pool_options)
+            if route.socks:
+                from apiclient.transports.socks_urllib3 import socks_manager
+
+                manager = socks_manager(route, self._pool_options, self.verify)
+            else:
+                credentials = route.authorization
+                headers = {"Proxy-Authorization": credentials} if credentials else {}
+                manager = self._guarded(
+                    urllib3.ProxyManager(route.url, proxy_headers=headers, **self._pool_options)
+                )
             self._proxy_managers[route.url] = manager
-            self._guarded(manager)
         return manager
 
     def close(self) -> None:
@@ -224,13 +232,8 @@ class Urllib3Transport:
             manager.clear()
 
 
-class _UnverifiedHTTPSPool(GuardedHTTPSPool):
-    """HTTPS pool for ``verify=False``: the client warned once; urllib3 need not every call."""
-
-    def _validate_conn(self, conn: BaseHTTPConnection) -> None:
-        HTTPConnectionPool._validate_conn(self, conn)
-        if conn.is_closed:
-            conn.connect()
+class _UnverifiedHTTPSPool(QuietlyUnverified, GuardedHTTPSPool):
+    """HTTPS pool for ``verify=False``."""
 
 
 @lru_cache(maxsize=1024)
