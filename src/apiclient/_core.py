@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import inspect
 import logging
-import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -25,6 +24,7 @@ from apiclient.auth.base import Auth, secrets_of
 from apiclient.auth.keys import APIKey
 from apiclient.cache import ETagCache
 from apiclient.calls import NO_OPTIONS, UNSET, CallOptions, _Unset, encode_body
+from apiclient.clocks import clock_and_sleep
 from apiclient.decoders import Decoder, Mismatch, default_decoder, describe_path
 from apiclient.defaults import (
     ERROR_SNIPPET_CHARS,
@@ -111,7 +111,9 @@ class ClientCore:
         user_agent: the ``User-Agent`` header.
         decoder: builds ``model=`` values (default: the class's ``DECODER``, or an
             ``AutoDecoder``: pydantic, msgspec or apiclient's own validator by model).
-        clock, sleep: monotonic clock and sleep function, injectable for tests.
+        clock, sleep: monotonic clock and sleep function, injectable for tests: a
+            ``FakeClock`` as ``clock`` brings its own sleep, and a ``sleep`` alone is
+            measured, so a fake one moves the client's time (``apiclient.clocks``).
     """
 
     BASE_URL: ClassVar[str] = ""
@@ -143,6 +145,8 @@ class ClientCore:
     PACING: ClassVar[Pacing | bool] = True
     #: Requests of one client on the wire at once (None: only the pool bounds it).
     MAX_IN_FLIGHT: ClassVar[int | None] = None
+    #: Whether this flavour's sleep is awaited (``AsyncAPIClient``).
+    _AWAITS: ClassVar[bool] = False
     #: Whether closing this client closes its transport (a ``with_options`` copy does not).
     _owns_transport: bool = True
 
@@ -159,7 +163,7 @@ class ClientCore:
         on_request: RequestHook | Iterable[RequestHook] = (),
         on_response: ResponseHook | Iterable[ResponseHook] = (),
         observers: Iterable[Any] = (), user_agent: str | None = None,
-        decoder: Decoder | None = None, clock: Callable[[], float] = time.monotonic,
+        decoder: Decoder | None = None, clock: Callable[[], float] | None = None,
         sleep: Any = None, rate_limits: Mapping[str, Any] | None = None,
         rate_limit_dialect: Dialect | None = None, pacing: Pacing | bool | None = None,
         max_in_flight: int | ConcurrencyLimiter | None = None, compress: bool = True,
@@ -168,7 +172,7 @@ class ClientCore:
         self._base = BaseURL.parse(self.base_url)
         self.auth, self.idempotency_keys = auth, idempotency_keys
         self.headers: Headers = _client_headers(self.DEFAULT_HEADERS, headers, user_agent)
-        self._sleep = sleep if sleep is not None else self._default_sleep()
+        clock, self._sleep = clock_and_sleep(clock, sleep, self._default_sleep(), self._AWAITS)
         self.cache, self.decoder = cache, decoder or self.DECODER or default_decoder()
         self._safe_params = SAFE_QUERY_PARAMS | self.LOG_SAFE_PARAMS
         limits = self._set_rate_limits(rate_limits, rate_limit_lock, clock, adaptive_throttle,

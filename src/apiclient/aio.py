@@ -16,8 +16,9 @@ from collections.abc import Callable, Coroutine, Generator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
-from apiclient import driver
+from apiclient import _intercept, driver
 from apiclient._core import ClientCore, SharedSecretClient, call_params
+from apiclient._intercept import intercepted
 from apiclient.calls import (
     UNSET,
     CallOptions,
@@ -61,6 +62,7 @@ class AsyncAPIClient(ClientCore):
     """
 
     transport: AsyncTransport
+    _AWAITS = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse ``async def`` seed hooks at once: awaited calls would return coroutines."""
@@ -84,7 +86,8 @@ class AsyncAPIClient(ClientCore):
 
     def _run(self, flow: Generator[Effect, Any, V]) -> Coroutine[Any, Any, V]:
         """The coroutine that drives a flow to its value with this client's transport."""
-        return driver.run_async(flow, self.transport, self._sleep)
+        transport = self.transport if not _intercept.active else intercepted(self, self.transport)
+        return driver.run_async(flow, transport, self._sleep)
 
     # -- the seed's API -------------------------------------------------------------------
 

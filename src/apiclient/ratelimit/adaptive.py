@@ -50,7 +50,8 @@ class AdaptiveThrottle:
     Args:
         clock: monotonic seconds (inject the client's fake clock in tests).
         limiter: the bucket's limiter, paused too when the server asks (if it can pause).
-        wall_clock: epoch seconds, for reset times when a response has no ``Date``.
+        wall_clock: epoch seconds, for reset times when a response has no ``Date`` (by
+            default the clock's own ``wall_clock``, if it has one, else the system's).
         dialect: how the server writes its headers (``"auto"`` guesses; see
             ``read_quota``).
         pacing: spread the remaining quota over the time left (``Pacing``, or True/False).
@@ -62,13 +63,16 @@ class AdaptiveThrottle:
         clock: Callable[[], float] = time.monotonic,
         *,
         limiter: Limiter | None = None,
-        wall_clock: Callable[[], float] = wall_clock_now,
+        wall_clock: Callable[[], float] | None = None,
         dialect: Dialect = "auto",
         pacing: Pacing | bool | None = True,
         name: str | None = None,
     ) -> None:
         self._clock = clock
-        self._wall_clock = wall_clock
+        # (a clock that can tell wall time too, a FakeClock, gives it: one time for both)
+        self._wall_clock: Callable[[], float] = (
+            wall_clock or getattr(clock, "wall_clock", None) or wall_clock_now
+        )
         self._limiter = limiter
         self.dialect: Dialect = dialect
         self.name = name

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from apiclient.clocks import clock_and_sleep
 from apiclient.errors import RateExceededError
 
 #: Clock slack (seconds) tolerated when a grant lands exactly on a window's edge.
@@ -78,7 +79,8 @@ class RateLimiter:
         RateLimiter(10, 1, also=[Limit(5000, 3600)])   # 10 per second and 5,000 per hour
 
     ``margin`` widens each window slightly (see the module docstring). ``clock``
-    (monotonic seconds) and ``sleep`` are injectable for tests.
+    (monotonic seconds) and ``sleep`` are injectable for tests: a ``FakeClock`` brings its
+    own sleep; a ``sleep`` alone is measured, so a fake one moves the limiter's time.
     """
 
     def __init__(
@@ -88,8 +90,8 @@ class RateLimiter:
         *,
         also: Iterable[Limit] = (),
         margin: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.limits: tuple[Limit, ...] = (Limit(max_messages, float(every_seconds), margin), *also)
         self.max_messages = max_messages
@@ -100,8 +102,7 @@ class RateLimiter:
         # The common case, one limit, gets a fast path in ``acquire`` (one lock, no loops).
         self._only = (self._bookings[0][0], self._grants[0][0], max_messages, self._spacings[0])
         self._single = len(self.limits) == 1
-        self._clock = clock
-        self._sleep = sleep
+        self._clock, self._sleep = clock_and_sleep(clock, sleep, time.sleep)
         self._lock = threading.Lock()
         self._paused_until = float("-inf")
 

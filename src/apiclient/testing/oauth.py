@@ -5,11 +5,13 @@ rotation, authorization code with PKCE) and bearer validation; this module suppl
 in-memory storage it asks for (a ``RequestValidator``) and mounts its endpoints on a
 ``FakeServer`` (use a TLS one: token endpoints must be https): ``POST /token``,
 ``GET /authorize`` (auto-approves user "alice") and a protected ``GET /api/me``. Token
-lifetimes run on a settable ``WallClock`` you can share with the client under test::
+lifetimes run on a clock you share with the client under test (a ``FakeClock``, or the
+settable ``WallClock``)::
 
+    clock = FakeClock()
     server = FakeServer(tls=context).start()
-    oauth = AuthorizationServer(server, [RegisteredClient("app", "secret")], WallClock())
-    auth = OAuth2ClientCredentials(oauth.token_url, "app", "secret", clock=oauth.clock)
+    oauth = AuthorizationServer(server, [RegisteredClient("app", "secret")], clock)
+    auth = OAuth2ClientCredentials(oauth.token_url, "app", "secret", clock=clock)
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ class Store:
 class Validator(RequestValidator):
     """In-memory storage and checks for oauthlib's server."""
 
-    def __init__(self, clients: list[RegisteredClient], clock: WallClock, store: Store) -> None:
+    def __init__(
+        self, clients: list[RegisteredClient], clock: Callable[[], float], store: Store
+    ) -> None:
         self.clients: dict[str, RegisteredClient] = {c.client_id: c for c in clients}
         self.clock = clock
         self.store: Store = store
@@ -257,7 +261,13 @@ class Validator(RequestValidator):
 class AuthorizationServer:
     """oauthlib's server on a TLS ``FakeServer``; ``expires_in`` sets new tokens' lifetime."""
 
-    def __init__(self, fake: FakeServer, clients: list[RegisteredClient], clock: WallClock) -> None:
+    def __init__(
+        self,
+        fake: FakeServer,
+        clients: list[RegisteredClient],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        clock = clock or WallClock()
         self.fake = fake
         self.clock = clock
         self.store: Store = Store()
