@@ -16,6 +16,8 @@ from apiclient.testing import FakeServer
 from .async_facade import AsyncAcme, SyncFacade
 from .redis_server import RedisServer
 
+pytest_plugins = ["pytester"]  # (the testing kit's own fixtures are tested in a pytester run)
+
 
 class Acme(APIClient):
     """The seed README's example client."""

@@ -6,11 +6,14 @@ import pytest
 
 from apiclient import (
     APIClient,
+    BodyCursor,
     Cursor,
     ETagCache,
     GraphPaging,
+    GraphQLConnection,
     HasMore,
     LinkHeader,
+    NotFound,
     OffsetLimit,
     PageNumber,
     Paginator,
@@ -158,3 +161,96 @@ def test_malformed_paging_input_gets_a_400(
     with APIClient(base_url=fake_server.url) as api:
         response = api.get("/things", params=query, raw=True)
     assert response.status == 400
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_body_cursor_pages_walk_with_the_body_cursor_paginator(
+    fake_server: FakeServer, method: str
+) -> None:
+    fake_server.add(f"{method} /v1/databases/{{id}}/query", paged(ITEMS, style="body-cursor"))
+    with APIClient(base_url=fake_server.url) as api:
+        body = {"page_size": 10, "filter": {"n": "any"}} if method == "POST" else None
+        params = {"page_size": 10} if method == "GET" else None
+        walked = list(api.paginate("/v1/databases/db1/query", method=method, json=body,
+                                   params=params, paginator=BodyCursor()))  # fmt: skip
+    assert walked == ITEMS
+    assert len(fake_server.requests) == 3
+    assert {r.path_params["id"] for r in fake_server.requests} == {"db1"}
+    if method == "POST":  # the cursor went back in the body, beside what was there
+        last = fake_server.requests[-1].json()
+        assert last["filter"] == {"n": "any"} and last["start_cursor"]
+
+
+def test_graphql_pages_walk_with_the_graphql_connection_paginator(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.add("POST /graphql", paged(ITEMS, style="graphql", connection="repository.issues"))
+    query = "query($first: Int, $after: String) { repository { issues(first: $first) { ... } } }"
+    with APIClient(base_url=fake_server.url) as api:
+        walked = list(api.paginate("/graphql", method="POST",
+                                   json={"query": query, "variables": {"first": 8}},
+                                   paginator=GraphQLConnection("repository.issues")))  # fmt: skip
+    assert walked == ITEMS
+    assert [r.json()["variables"].get("after") is None for r in fake_server.requests] == [
+        True, False, False,
+    ]  # fmt: skip
+
+
+def test_route_parameters_match_one_segment_and_exact_routes_win() -> None:
+    with FakeServer({
+        "GET /v1/users/me": Reply(json={"who": "me"}),
+        "GET /v1/users/{user}/repos/{repo}": lambda r: Reply(json=dict(r.path_params)),
+        "/v1/files/*": Reply(json={"file": True}),
+    }) as server, APIClient(base_url=server.url) as api:  # fmt: skip
+        assert api.get("/v1/users/me") == {"who": "me"}
+        assert api.get("/v1/users/ada/repos/engine") == {"user": "ada", "repo": "engine"}
+        assert api.get("/v1/files/a/b/c.txt") == {"file": True}
+        with pytest.raises(NotFound):
+            api.get("/v1/users/ada/repos/engine/extra")  # {name} is one segment, not more
+
+
+def test_a_strict_server_fails_an_unmatched_request_and_names_the_routes() -> None:
+    server = FakeServer({"GET /v1/users/{id}": Reply(json={}), "POST /v1/users": Reply(201)},
+                        strict=True)  # fmt: skip
+    with pytest.raises(AssertionError) as failure, server:
+        with APIClient(base_url=server.url) as api, pytest.raises(NotFound) as answered:
+            api.get("/v1/uesrs/1")  # a typo
+        assert "did you mean 'GET /v1/users/{id}'" in str(answered.value)
+    message = str(failure.value)
+    assert "1 request(s) matched no route" in message
+    assert "GET /v1/uesrs/1" in message
+    assert "GET /v1/users/{id}" in message and "POST /v1/users" in message
+
+
+def test_a_lenient_server_answers_404_and_says_nothing() -> None:
+    with FakeServer() as server, APIClient(base_url=server.url) as api, pytest.raises(NotFound):
+        api.get("/nowhere")
+    assert server.unmatched == []
+
+
+def test_the_fixture_is_strict(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        from apiclient import APIClient, NotFound
+        from apiclient.testing import Reply
+
+        def test_typo(fake_server):
+            fake_server.add("GET /users", Reply(json=[]))
+            try:
+                APIClient(base_url=fake_server.url).get("/usres")
+            except NotFound:
+                pass
+    """)  # fmt: skip
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*matched no route*", "*GET /usres*"])
+
+
+def test_assert_all_called_names_the_routes_never_asked_for(fake_server: FakeServer) -> None:
+    fake_server.add_routes({"GET /a": Reply(json={}), "GET /b": Reply(json={})})
+    with APIClient(base_url=fake_server.url) as api:
+        api.get("/a")
+    with pytest.raises(AssertionError, match=r"never called:\n  GET /b$"):
+        fake_server.assert_all_called()
+    with APIClient(base_url=fake_server.url) as api:
+        api.get("/b")
+    fake_server.assert_all_called()

@@ -26,7 +26,9 @@ from urllib.parse import urlencode
 
 from apiclient.testing.server import RecordedRequest, Reply, ReplySource, resolve_reply
 
-PageStyle = Literal["link", "page", "offset", "cursor", "has_more", "graph"]
+PageStyle = Literal[
+    "link", "page", "offset", "cursor", "has_more", "graph", "body-cursor", "graphql"
+]
 RouteFunction = Callable[[RecordedRequest], Reply]
 
 
@@ -50,6 +52,7 @@ def paged(
     per_page: int = 30,
     max_per_page: int = 100,
     items_key: str = "items",
+    connection: str = "items",
 ) -> RouteFunction:
     """A collection served page by page, the way real APIs do it.
 
@@ -64,12 +67,20 @@ def paged(
     - ``"has_more"``: ``?starting_after=<id>&limit=`` -> ``{"data": [...], "has_more"}``
       (Stripe; ``HasMore``; items need an ``"id"``);
     - ``"graph"``: ``?after=&limit=`` -> ``{"data": [...], "paging": {"cursors", "next"}}``
-      (Facebook Graph; ``GraphPaging``).
+      (Facebook Graph; ``GraphPaging``);
+    - ``"body-cursor"``: ``{"start_cursor", "page_size"}`` in the JSON body (a POST), or the
+      query (a GET) -> ``{"results": [...], "next_cursor", "has_more"}`` (Notion;
+      ``BodyCursor``);
+    - ``"graphql"``: a GraphQL POST whose ``variables`` carry ``first`` and ``after`` ->
+      ``{"data": {<connection>: {"nodes": [...], "pageInfo": {"hasNextPage",
+      "endCursor"}}}}``, ``connection`` a dotted path (``GraphQLConnection(connection)``).
 
     A page size above ``max_per_page`` is capped, as real APIs do.
     """
     collection = list(items)
-    if style in ("link", "page"):
+    if style in ("body-cursor", "graphql"):
+        serve = _posted_pages(collection, style, per_page, max_per_page, connection)
+    elif style in ("link", "page"):
         serve = _numbered_pages(collection, style, per_page, max_per_page, items_key)
     else:
         serve = _windowed_pages(collection, style, per_page, max_per_page, items_key)
@@ -102,6 +113,41 @@ def _windowed_pages(
         return Reply(json={"data": chunk, "paging": paging})
 
     return serve
+
+
+def _posted_pages(
+    collection: list[Any], style: str, per_page: int, max_per_page: int, connection: str
+) -> RouteFunction:
+    """The body-cursor and graphql styles: the paging input comes in the request's body."""
+
+    def serve(request: RecordedRequest) -> Reply:
+        body = request.json() if request.body else {}
+        if not isinstance(body, dict):
+            raise ValueError("the body is not a JSON object")
+        if style == "graphql":
+            asked = body.get("variables") or {}
+            size_key, cursor_key = "first", "after"
+        else:
+            asked = body or request.args
+            size_key, cursor_key = "page_size", "start_cursor"
+        size = _page_size(_text(asked.get(size_key)), per_page, max_per_page)
+        cursor = asked.get(cursor_key)
+        start = int(base64.urlsafe_b64decode(str(cursor).encode()).decode()) if cursor else 0
+        chunk, more = collection[start : start + size], start + size < len(collection)
+        following = _cursor(start + size) if more else None
+        if style == "body-cursor":
+            return Reply(json={"object": "list", "results": chunk, "next_cursor": following,
+                               "has_more": more})  # fmt: skip
+        found: Any = {"nodes": chunk, "pageInfo": {"hasNextPage": more, "endCursor": following}}
+        for key in reversed(connection.split(".")):
+            found = {key: found}
+        return Reply(json={"data": found})
+
+    return serve
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _refusing_bad_input(serve: RouteFunction) -> RouteFunction:

@@ -12,8 +12,15 @@
         assert server.requests[-1].path == "/users/1"
 
 A route is ``"METHOD /path"`` or ``"/path"`` (any method); a path ending in ``*`` matches by
-prefix. A route's reply is a ``Reply``, a function of the ``RecordedRequest`` returning one,
-or a list of replies served in turn (the last repeats). The server is real HTTP/1.1 with
+prefix, and ``{name}`` matches one path segment (``"POST /v1/databases/{id}/query"``; the
+request's ``path_params`` then holds ``{"id": ...}``). Exact routes win over patterns,
+which are tried in the order they were added. With ``strict=True`` (the ``fake_server``
+fixture's default) a request no route matches fails the test: it gets a 404 naming the
+routes, and leaving the server raises ``AssertionError`` listing every such request;
+``assert_all_called()`` fails if a route was never asked for.
+
+A route's reply is a ``Reply``, a function of the ``RecordedRequest`` returning one, or a
+list of replies served in turn (the last repeats). The server is real HTTP/1.1 with
 keep-alive on 127.0.0.1, optionally TLS, and counts the TCP connections it accepts. A
 ``Reply`` can also misbehave: ``hang``, ``close`` before answering, ``close_after``
 answering, ``delay`` or ``drip`` the body slowly.
@@ -22,13 +29,15 @@ answering, ``delay`` or ``drip`` the body slowly.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 import json as jsonlib
+import re
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,6 +61,8 @@ class RecordedRequest:
     body_size: int = 0
     body_sha256: str = ""
     scheme: str = "http"
+    #: The values of the matched route's ``{name}`` segments.
+    path_params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -127,9 +138,14 @@ class FakeServer:
         *,
         tls: ssl.SSLContext | None = None,
         max_recorded_body: int = 1024 * 1024,
+        strict: bool = False,
     ) -> None:
         self.max_recorded_body = max_recorded_body
+        self.strict = strict
+        #: Requests no route matched (in strict mode, leaving the server then fails).
+        self.unmatched: list[RecordedRequest] = []
         self._routes: dict[str, ReplySource] = {}
+        self._patterns: dict[str, tuple[str, re.Pattern[str]]] = {}
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -144,10 +160,13 @@ class FakeServer:
         self.add_routes(routes or {})
 
     def add(self, route: str, reply: ReplySource) -> None:
-        """Add or replace a route (``"GET /path"``, ``"/path"`` or ``"/prefix*"``)."""
+        """Add or replace a route (``"GET /path"``, ``"/path"``, ``"/prefix*"``, ``"/a/{id}"``)."""
+        method, _, path = route.rpartition(" ")
         with self._lock:
             self._routes[route] = reply
             self._served[route] = 0
+            if "{" in path or path.endswith("*"):
+                self._patterns[route] = (method.upper(), _compile_route(path))
 
     def add_routes(self, routes: Mapping[str, ReplySource]) -> None:
         """Add or replace several routes (a whole fake API's table, say)."""
@@ -194,6 +213,30 @@ class FakeServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+        if exc_info[0] is None:  # (a failing test's own error is the one to see)
+            self.assert_no_unmatched()
+
+    def assert_no_unmatched(self) -> None:
+        """In strict mode, fail if a request matched no route (``with`` does this on leaving)."""
+        if self.strict and self.unmatched:
+            asked = "\n".join(f"  {r.method} {r.target}" for r in self.unmatched)
+            raise AssertionError(
+                f"FakeServer (strict): {len(self.unmatched)} request(s) matched no route:\n"
+                f"{asked}\n{self._route_list()}"
+            )
+
+    def assert_all_called(self) -> None:
+        """Fail unless every route was asked for at least once (a test's plan, checked)."""
+        with self._lock:
+            never = [route for route, served in self._served.items() if not served]
+        if never:
+            raise AssertionError(
+                "FakeServer: route(s) never called:\n" + "\n".join(f"  {r}" for r in never)
+            )
+
+    def _route_list(self) -> str:
+        routes = list(self._routes) or ["(none)"]
+        return "routes:\n" + "\n".join(f"  {route}" for route in routes)
 
     def wait_closed(self, count: int, timeout: float = 10.0) -> bool:
         """Block until the server has seen ``count`` connections close (event, not sleep)."""
@@ -210,24 +253,36 @@ class FakeServer:
 
     def _reply_for(self, request: RecordedRequest) -> Reply:
         with self._lock:
+            route, params = self._match(request.method, request.path)
+            if params:
+                request = replace(request, path_params=params)
             self.requests.append(request)
-            route = self._match(request.method, request.path)
             if route is None:
-                return Reply(404, json={"error": "not found", "path": request.path})
+                return self._no_route(request)
             source, served = self._routes[route], self._served[route]
             self._served[route] = served + 1
         return resolve_reply(source, request, served)
 
-    def _match(self, method: str, path: str) -> str | None:
+    def _no_route(self, request: RecordedRequest) -> Reply:
+        if not self.strict:
+            return Reply(404, json={"error": "not found", "path": request.path})
+        self.unmatched.append(request)
+        wanted = f"{request.method} {request.path}"
+        near = difflib.get_close_matches(wanted, list(self._routes), n=1, cutoff=0.5)
+        message = f"FakeServer (strict): no route for {wanted}"
+        if near:
+            message += f"; did you mean {near[0]!r}?"
+        return Reply(404, json={"error": message, "routes": list(self._routes)})
+
+    def _match(self, method: str, path: str) -> tuple[str | None, dict[str, str]]:
         for route in (f"{method} {path}", path):
             if route in self._routes:
-                return route
-        for route in self._routes:
-            route_method, _, route_path = route.rpartition(" ")
-            wildcard = route_path.endswith("*") and path.startswith(route_path[:-1])
-            if wildcard and route_method in ("", method):
-                return route
-        return None
+                return route, {}
+        for route, (route_method, pattern) in self._patterns.items():
+            found = pattern.fullmatch(path)
+            if found and route_method in ("", method):
+                return route, found.groupdict()
+        return None, {}
 
     def _opened(self, sock: socket.socket) -> None:
         with self._lock:
@@ -248,6 +303,16 @@ def resolve_reply(source: ReplySource, request: RecordedRequest, served: int) ->
     if isinstance(source, Sequence):
         return source[min(served, len(source) - 1)]
     return source(request)
+
+
+def _compile_route(path: str) -> re.Pattern[str]:
+    """A route path as a pattern: ``{name}`` is one segment, a final ``*`` any rest."""
+    prefix = path.endswith("*")
+    parts = re.split(r"\{(\w+)\}", path[:-1] if prefix else path)
+    pattern = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + (".*" if prefix else ""))
 
 
 def _close_quietly(sock: socket.socket) -> None:
