@@ -13,8 +13,9 @@ import time
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
-from apiclient import driver
+from apiclient import _intercept, driver
 from apiclient._core import ClientCore, SharedSecretClient, call_params
+from apiclient._intercept import intercepted
 from apiclient.calls import (
     UNSET,
     CallOptions,
@@ -69,7 +70,8 @@ class APIClient(ClientCore):
 
     def _run(self, flow: Generator[Effect, Any, V]) -> V:
         """Drive a flow to its value with this client's transport."""
-        return driver.run(flow, self.transport, self._sleep)
+        transport = self.transport if not _intercept.active else intercepted(self, self.transport)
+        return driver.run(flow, transport, self._sleep)
 
     # -- the seed's API -------------------------------------------------------------------
 
