@@ -252,9 +252,11 @@ def test_a_stream_left_early_keeps_what_was_read(server: FakeServer, tmp_path: P
     with cassette(tape), APIClient(base_url=server.url) as api, api.events("GET", "/feed") as live:
         assert next(iter(live)).data == "one"
     server.stop()
-    with cassette(tape, "none"), APIClient(base_url=server.url) as api, api.events(
-        "GET", "/feed"
-    ) as replayed:
+    with (
+        cassette(tape, "none"),
+        APIClient(base_url=server.url) as api,
+        api.events("GET", "/feed") as replayed,
+    ):
         assert next(e.data for e in replayed) == "one"
 
 

@@ -47,7 +47,8 @@ def test_compress_false_asks_for_identity_and_a_header_of_ones_own_wins(
 def _codings() -> list[tuple[str, Callable[[bytes], bytes]]]:
     """Every coding both transports decode here, with its compressor."""
     found: list[tuple[str, Callable[[bytes], bytes]]] = [
-        ("gzip", gzip.compress), ("deflate", zlib.compress)
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
     ]
     if brotli is not None:
         found.append(("br", brotli.compress))

@@ -24,9 +24,7 @@ def clocked(make_client: MakeClient, server: FakeServer, clock: FakeClock, **kw:
     return make_client(server, clock=clock, sleep=None, **kw)
 
 
-def test_a_retry_after_is_waited_exactly_once(
-    server: FakeServer, make_client: MakeClient
-) -> None:
+def test_a_retry_after_is_waited_exactly_once(server: FakeServer, make_client: MakeClient) -> None:
     clock = FakeClock()
     server.add("GET /x", [Reply(429, headers={"Retry-After": "1"}), Reply(json={"ok": 1})])
     assert clocked(make_client, server, clock).get("/x") == {"ok": 1}

@@ -92,6 +92,7 @@ from apiclient.transports import AsyncMockTransport, MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
+    from apiclient.auth.device_code import DeviceAuthorization, OAuth2DeviceCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
     from apiclient.auth.token_store import FileTokenStore, RedisTokenStore, StoreLock, TokenStore
@@ -136,6 +137,7 @@ __all__ = [
     "Cursor",
     "DecodeError",
     "Decoder",
+    "DeviceAuthorization",
     "ETagCache",
     "EventStream",
     "FileTokenStore",
@@ -164,6 +166,7 @@ __all__ = [
     "OAuth1Flow",
     "OAuth2AuthorizationCode",
     "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
     "OAuth2RefreshToken",
     "OffsetLimit",
     "Pacing",
@@ -244,7 +247,7 @@ def __getattr__(name: str) -> object:
         from apiclient.auth import token_store
 
         return getattr(token_store, name)
-    if name.startswith("OAuth"):
+    if name.startswith("OAuth") or name == "DeviceAuthorization":
         from apiclient import auth
 
         return getattr(auth, name)

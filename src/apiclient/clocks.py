@@ -65,15 +65,22 @@ class MeasuredClock:
 
 
 def clock_and_sleep(
-    clock: Clock | None, sleep: Any, default_sleep: Any, asynchronous: bool = False
+    clock: Clock | None,
+    sleep: Any,
+    default_sleep: Any,
+    asynchronous: bool = False,
+    base: Clock = time.monotonic,
 ) -> tuple[Clock, Any]:
-    """The clock and sleep to use, from what was given (either, both or neither)."""
+    """The clock and sleep to use, from what was given (either, both or neither).
+
+    ``base`` is the clock when neither is given (and what a measured sleep adds to).
+    """
     if clock is not None:
         if sleep is None:
             own = getattr(clock, "async_sleep" if asynchronous else "sleep", None)
             sleep = own if callable(own) else default_sleep
         return clock, sleep
     if sleep is None:
-        return time.monotonic, default_sleep
-    measured = MeasuredClock()
+        return base, default_sleep
+    measured = MeasuredClock(base)
     return measured, measured.sleeping_async(sleep) if asynchronous else measured.sleeping(sleep)

@@ -12,6 +12,7 @@ from apiclient.auth.keys import APIKey
 
 if _TYPE_CHECKING:
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
+    from apiclient.auth.device_code import DeviceAuthorization, OAuth2DeviceCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
 
@@ -21,10 +22,12 @@ __all__ = [
     "AuthBase",
     "BasicAuth",
     "BearerToken",
+    "DeviceAuthorization",
     "OAuth1",
     "OAuth1Flow",
     "OAuth2AuthorizationCode",
     "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
     "OAuth2RefreshToken",
 ]
 
@@ -33,6 +36,8 @@ _LAZY = {
     "OAuth1Flow": "apiclient.auth.oauth1",
     "OAuth2AuthorizationCode": "apiclient.auth.authorization_code",
     "OAuth2ClientCredentials": "apiclient.auth.oauth2",
+    "OAuth2DeviceCode": "apiclient.auth.device_code",
+    "DeviceAuthorization": "apiclient.auth.device_code",
     "OAuth2RefreshToken": "apiclient.auth.oauth2",
 }
 

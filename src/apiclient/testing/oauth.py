@@ -4,7 +4,8 @@ oauthlib's server side implements the grants (client credentials, refresh token 
 rotation, authorization code with PKCE) and bearer validation; this module supplies the
 in-memory storage it asks for (a ``RequestValidator``) and mounts its endpoints on a
 ``FakeServer`` (use a TLS one: token endpoints must be https): ``POST /token``,
-``GET /authorize`` (auto-approves user "alice") and a protected ``GET /api/me``. Token
+``GET /authorize`` (auto-approves user "alice"), ``POST /device`` (RFC 8628; a test
+approves or denies with ``devices.approve()`` / ``deny()``) and a protected ``GET /api/me``. Token
 lifetimes run on a clock you share with the client under test (a ``FakeClock``, or the
 settable ``WallClock``)::
 
@@ -27,6 +28,7 @@ from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth2 import RequestValidator, Server
 
 from apiclient.testing import FakeServer, RecordedRequest, Reply
+from apiclient.testing.oauth_device import DEVICE_GRANT, DeviceAuthorizations
 
 REDIRECT_URI = "https://app.example/callback"
 
@@ -249,6 +251,14 @@ class Validator(RequestValidator):
     ) -> None:
         self.store.codes.pop(code, None)
 
+    # device authorization (RFC 8628): the state is kept by ``DeviceAuthorizations``
+    devices: Any = None
+
+    def validate_device_code(
+        self, client_id: str, code: str, request: OAuthRequest, *a: Any, **k: Any
+    ) -> str | None:
+        return None if self.devices is None else self.devices.status(client_id, code, request)
+
     @staticmethod
     def _basic(request: OAuthRequest) -> tuple[str | None, str | None]:
         header = str(request.headers.get("Authorization", "")) if request.headers else ""
@@ -274,6 +284,11 @@ class AuthorizationServer:
         self.validator: Validator = Validator(clients, clock, self.store)
         self.expires_in = 600
         self.server: Any = Server(self.validator, token_expires_in=lambda request: self.expires_in)
+        #: RFC 8628: ``POST /device``, and the device codes (``devices.approve()``...).
+        self.devices = DeviceAuthorizations(self.validator, fake.url, clock)
+        self.validator.devices = self.devices
+        self.server.grant_types[DEVICE_GRANT] = self.devices.grant  # (oauthlib's own table)
+        fake.add("POST /device", lambda request: self.devices.serve(request, self._uri(request)))
         fake.add("POST /token", self._token)
         fake.add("GET /authorize", self._authorize)
         fake.add("GET /api/me", self._resource)
@@ -282,6 +297,11 @@ class AuthorizationServer:
     def token_url(self) -> str:
         """The token endpoint."""
         return self.fake.url + "token"
+
+    @property
+    def device_authorization_url(self) -> str:
+        """The device authorization endpoint (RFC 8628)."""
+        return self.fake.url + "device"
 
     @property
     def authorize_url(self) -> str:
