@@ -285,3 +285,21 @@ def test_async_drop_without_reconnect_is_a_typed_error(feed: Feed) -> None:
         return seen
 
     assert asyncio.run(main()) == ["one", "two"]
+
+
+def test_an_events_data_that_does_not_fit_its_model_is_a_validation_error() -> None:
+    import dataclasses
+
+    from apiclient import DecodeError, ValidationError
+    from apiclient.sse import ServerSentEvent
+
+    @dataclasses.dataclass
+    class Tick:
+        n: int
+
+    assert ServerSentEvent(data='{"n": 1}').json(Tick) == Tick(1)
+    with pytest.raises(ValidationError) as wrong:
+        ServerSentEvent(data='{"n": "one"}').json(Tick)
+    assert wrong.value.path == "$.n"
+    with pytest.raises(DecodeError):
+        ServerSentEvent(data="not json").json()

@@ -54,6 +54,7 @@ from apiclient.errors import (
     Unauthorized,
     UnprocessableEntity,
     ValidationError,
+    WebhookVerificationError,
 )
 from apiclient.models import BodyStream, Headers, Request, Response, Result
 from apiclient.multipart import MultipartBody
@@ -214,6 +215,7 @@ __all__ = [
     "UnprocessableEntity",
     "Urllib3Transport",
     "ValidationError",
+    "WebhookVerificationError",
     "__version__",
     "path_segment",
     "read_quota",

@@ -470,6 +470,13 @@ class AuthError(APIError):
         self.status = status
 
 
+class WebhookVerificationError(APIError):
+    """A webhook whose signature, timestamp or headers do not check out: refuse it.
+
+    Raised by ``apiclient.webhooks.verify``; the message names no secret or signature.
+    """
+
+
 class RateExceededError(APIError):
     """A rate limiter could not grant in time; ``retry_after`` says how long it would take.
 

@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Itera
 from contextlib import contextmanager
 from typing import IO, Any, TypeVar, overload
 
-from apiclient.decoders import Decoder, Mismatch, default_decoder, describe_path
+from apiclient.decoders import Decoder, decode_json
 from apiclient.errors import APIError
 from apiclient.models import AsyncBodyStream, BodyStream, Response
-from apiclient.policies.decoding import parse_json_bytes
 
 Progress = Callable[[int, "int | None"], object]
 T = TypeVar("T")
@@ -84,22 +83,9 @@ class _Unread:
 
         Bad JSON raises ``DecodeError``, a value that does not fit ``ValidationError``.
         """
-        from apiclient.errors import DecodeError, ValidationError
-
-        snippet = data[:120].decode("utf-8", errors="replace")
-        try:
-            value = parse_json_bytes(data)
-        except (ValueError, RecursionError):
-            raise DecodeError("invalid JSON in a streamed body", snippet=snippet) from None
-        if model is None:
-            return value
-        try:
-            return (self._decoder or default_decoder()).convert(value, model)
-        except ValueError as exc:
-            path = describe_path(exc.path) if isinstance(exc, Mismatch) else "$"
-            reason = exc.reason if isinstance(exc, Mismatch) else str(exc)
-            status = self.response.status
-            raise ValidationError(model, path, reason, status=status, snippet=snippet) from None
+        return decode_json(
+            data, model, self._decoder, status=self.response.status, what="a streamed body"
+        )
 
     def _annotated(self, error: APIError) -> None:
         """Give a body-reading error the request it was reading for (redacted)."""

@@ -131,3 +131,30 @@ def default_decoder() -> AutoDecoder:
     if _default is None:
         _default = AutoDecoder()
     return _default
+
+
+def decode_json(
+    data: bytes, model: Any = None, decoder: Decoder | None = None, *, status: int = 0,
+    what: str = "a body",
+) -> Any:  # fmt: skip
+    """One JSON text, parsed, or built into ``model``: for bodies read outside a call.
+
+    Bad JSON raises ``DecodeError``; a value that does not fit ``model``, ``ValidationError``
+    (with the field path and a short snippet).
+    """
+    from apiclient.errors import DecodeError, ValidationError
+    from apiclient.policies.decoding import parse_json_bytes
+
+    snippet = data[:120].decode("utf-8", errors="replace")
+    try:
+        value = parse_json_bytes(data)
+    except (ValueError, RecursionError):
+        raise DecodeError(f"invalid JSON in {what}", snippet=snippet) from None
+    if model is None:
+        return value
+    try:
+        return (decoder or default_decoder()).convert(value, model)
+    except ValueError as exc:
+        path = describe_path(exc.path) if isinstance(exc, Mismatch) else "$"
+        reason = exc.reason if isinstance(exc, Mismatch) else str(exc)
+        raise ValidationError(model, path, reason, status=status, snippet=snippet) from None

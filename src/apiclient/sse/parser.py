@@ -17,7 +17,6 @@ held).
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from typing import Any, NamedTuple
 
@@ -47,11 +46,9 @@ class ServerSentEvent(NamedTuple):
 
     def json(self, model: Any = None) -> Any:
         """The data as JSON, built into ``model`` when given (as ``Response.json``)."""
-        from apiclient.decoders import default_decoder
+        from apiclient.decoders import decode_json
 
-        if model is None:
-            return json.loads(self.data)
-        return default_decoder().decode(self.data.encode(), model)
+        return decode_json(self.data.encode(), model, what="an event's data")
 
 
 class EventParser:
