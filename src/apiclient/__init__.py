@@ -92,6 +92,7 @@ from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, Strea
 from apiclient.transports import AsyncMockTransport, MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
+    from apiclient.auth.assertions import OAuth2JWTBearer, OAuth2TokenExchange
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
     from apiclient.auth.device_code import DeviceAuthorization, OAuth2DeviceCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
@@ -168,7 +169,9 @@ __all__ = [
     "OAuth2AuthorizationCode",
     "OAuth2ClientCredentials",
     "OAuth2DeviceCode",
+    "OAuth2JWTBearer",
     "OAuth2RefreshToken",
+    "OAuth2TokenExchange",
     "OffsetLimit",
     "Pacing",
     "Page",

@@ -11,6 +11,7 @@ from apiclient.auth.bearer import BearerToken
 from apiclient.auth.keys import APIKey
 
 if _TYPE_CHECKING:
+    from apiclient.auth.assertions import OAuth2JWTBearer, OAuth2TokenExchange
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
     from apiclient.auth.device_code import DeviceAuthorization, OAuth2DeviceCode
     from apiclient.auth.oauth1 import OAuth1, OAuth1Flow
@@ -28,7 +29,9 @@ __all__ = [
     "OAuth2AuthorizationCode",
     "OAuth2ClientCredentials",
     "OAuth2DeviceCode",
+    "OAuth2JWTBearer",
     "OAuth2RefreshToken",
+    "OAuth2TokenExchange",
 ]
 
 _LAZY = {
@@ -37,6 +40,8 @@ _LAZY = {
     "OAuth2AuthorizationCode": "apiclient.auth.authorization_code",
     "OAuth2ClientCredentials": "apiclient.auth.oauth2",
     "OAuth2DeviceCode": "apiclient.auth.device_code",
+    "OAuth2JWTBearer": "apiclient.auth.assertions",
+    "OAuth2TokenExchange": "apiclient.auth.assertions",
     "DeviceAuthorization": "apiclient.auth.device_code",
     "OAuth2RefreshToken": "apiclient.auth.oauth2",
 }

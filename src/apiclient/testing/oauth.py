@@ -5,7 +5,8 @@ rotation, authorization code with PKCE) and bearer validation; this module suppl
 in-memory storage it asks for (a ``RequestValidator``) and mounts its endpoints on a
 ``FakeServer`` (use a TLS one: token endpoints must be https): ``POST /token``,
 ``GET /authorize`` (auto-approves user "alice"), ``POST /device`` (RFC 8628; a test
-approves or denies with ``devices.approve()`` / ``deny()``) and a protected ``GET /api/me``. Token
+approves or denies with ``devices.approve()`` / ``deny()``), the JWT bearer and token
+exchange grants on ``POST /token`` (``assertions``), and a protected ``GET /api/me``. Token
 lifetimes run on a clock you share with the client under test (a ``FakeClock``, or the
 settable ``WallClock``)::
 
@@ -28,6 +29,7 @@ from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth2 import RequestValidator, Server
 
 from apiclient.testing import FakeServer, RecordedRequest, Reply
+from apiclient.testing.oauth_assertions import AssertionGrants
 from apiclient.testing.oauth_device import DEVICE_GRANT, DeviceAuthorizations
 
 REDIRECT_URI = "https://app.example/callback"
@@ -289,6 +291,8 @@ class AuthorizationServer:
         self.validator.devices = self.devices
         self.server.grant_types[DEVICE_GRANT] = self.devices.grant  # (oauthlib's own table)
         fake.add("POST /device", lambda request: self.devices.serve(request, self._uri(request)))
+        #: RFC 7523 and RFC 8693 (``assertions.trust_key()``, ``trust_subject_token()``).
+        self.assertions = AssertionGrants(self.validator, clock, lambda: self.expires_in)
         fake.add("POST /token", self._token)
         fake.add("GET /authorize", self._authorize)
         fake.add("GET /api/me", self._resource)
@@ -320,6 +324,8 @@ class AuthorizationServer:
         return self.fake.url.rstrip("/") + request.target
 
     def _token(self, request: RecordedRequest) -> Reply:
+        if self.assertions.handles(request.body):
+            return self.assertions.serve(request.body, self.token_url)
         headers, body, status = self.server.create_token_response(
             self._uri(request), "POST", request.body.decode(), dict(request.headers)
         )
