@@ -169,3 +169,25 @@ def test_a_refused_start_is_an_auth_error(
 def test_the_endpoint_must_be_https() -> None:
     with pytest.raises(ValueError, match="https"):
         OAuth2DeviceCode("http://auth.example/device", "https://auth.example/token", "cli")
+
+
+def test_an_async_wait_given_only_a_sleep_measures_its_time_with_it(
+    oauth: AuthorizationServer, ca_file: Path
+) -> None:
+    """The flow's clock and the awaited sleep are one: a fake sleep moves the expiry on."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    oauth.devices.expires_in = 30  # on the server's FakeClock, which nobody advances
+    flow = OAuth2DeviceCode(oauth.device_authorization_url, oauth.token_url, "cli", sleep=sleep)
+
+    async def main() -> None:
+        async with AsyncAPIClient(base_url="https://127.0.0.1/", ca_certs=str(ca_file)) as api:
+            started = await flow.start_async(transport=api.transport)
+            await flow.wait_async(started, transport=api.transport, timeout=12)
+
+    with pytest.raises(AuthError, match="gave up"):
+        asyncio.run(main())
+    assert waits == [5.0, 5.0]

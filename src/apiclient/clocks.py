@@ -64,6 +64,25 @@ class MeasuredClock:
         return measured
 
 
+def clock_and_sleeps(
+    clock: Clock | None, sleep: Any, base: Clock = time.monotonic
+) -> tuple[Clock, Any, Any]:
+    """One clock, and the sync and async sleeps that go with it (None: the default one).
+
+    For code with both flavours: a sleep given alone is measured by the same clock either
+    way. ``base`` is the clock when neither is given (and what a measured sleep adds to).
+    """
+    if clock is not None:
+        if sleep is not None:
+            return clock, sleep, sleep
+        own, own_async = getattr(clock, "sleep", None), getattr(clock, "async_sleep", None)
+        return clock, own if callable(own) else None, own_async if callable(own_async) else None
+    if sleep is None:
+        return base, None, None
+    measured = MeasuredClock(base)
+    return measured, measured.sleeping(sleep), measured.sleeping_async(sleep)
+
+
 def clock_and_sleep(
     clock: Clock | None,
     sleep: Any,
@@ -71,16 +90,7 @@ def clock_and_sleep(
     asynchronous: bool = False,
     base: Clock = time.monotonic,
 ) -> tuple[Clock, Any]:
-    """The clock and sleep to use, from what was given (either, both or neither).
-
-    ``base`` is the clock when neither is given (and what a measured sleep adds to).
-    """
-    if clock is not None:
-        if sleep is None:
-            own = getattr(clock, "async_sleep" if asynchronous else "sleep", None)
-            sleep = own if callable(own) else default_sleep
-        return clock, sleep
-    if sleep is None:
-        return base, default_sleep
-    measured = MeasuredClock(base)
-    return measured, measured.sleeping_async(sleep) if asynchronous else measured.sleeping(sleep)
+    """The clock and the one sleep (of one flavour) to use, from what was given."""
+    chosen_clock, sync_sleep, async_sleep = clock_and_sleeps(clock, sleep, base)
+    chosen = async_sleep if asynchronous else sync_sleep
+    return chosen_clock, default_sleep if chosen is None else chosen

@@ -30,10 +30,10 @@ from apiclient.auth.oauth2 import (
     TokenEndpoint,
     _oauthlib,
 )
-from apiclient.clocks import clock_and_sleep
+from apiclient.clocks import clock_and_sleeps
 from apiclient.effects import Call, Effect, Send, Sleep
 from apiclient.errors import AuthError, DecodeError, TransportError
-from apiclient.models import Request, Response
+from apiclient.models import Response
 
 if TYPE_CHECKING:
     from apiclient.auth.token_store import TokenStore
@@ -87,9 +87,9 @@ class OAuth2DeviceCode:
         self.endpoint: TokenEndpoint = TokenEndpoint(
             token_url, client_id, client_secret, auth_method=auth_method, allow_http=allow_http
         )
-        self._given = (clock, sleep)
-        # (on the wall clock by default: a token's expires_at is epoch seconds)
-        self._clock, self._sleep = clock_and_sleep(clock, sleep, time.sleep, base=time.time)
+        # One clock for both drivers (on the wall clock by default: a token's expires_at is
+        # epoch seconds); a sleep of None is the driver's own.
+        self._clock, self._sleep, self._async_sleep = clock_and_sleeps(clock, sleep, time.time)
 
     # -- the flows (sync and async drivers run the same ones) ---------------------------
 
@@ -100,8 +100,7 @@ class OAuth2DeviceCode:
             client_id = self.endpoint.client_id if include_client_id else None
             return _form(client_id=client_id, scope=self.scope, **extra)
 
-        request = self.endpoint.request(build)
-        request = Request("POST", self.device_authorization_url, request.headers, request.body)
+        request = self.endpoint.request(build, url=self.device_authorization_url)
         try:
             response: Response = yield Send(request, TOKEN_TIMEOUTS, MAX_TOKEN_RESPONSE_BYTES)
         except TransportError as exc:
@@ -185,18 +184,17 @@ class OAuth2DeviceCode:
 
     def _run(self, flow: Generator[Effect, Any, T], transport: Any) -> T:
         if transport is not None:
-            return driver.run(flow, driver.sync_transport(transport), self._sleep)
+            return driver.run(flow, driver.sync_transport(transport), self._sleep or time.sleep)
         from apiclient.transports.urllib3 import Urllib3Transport
 
         own = Urllib3Transport()
         try:
-            return driver.run(flow, own, self._sleep)
+            return driver.run(flow, own, self._sleep or time.sleep)
         finally:
             own.close()
 
     async def _run_async(self, flow: Generator[Effect, Any, T], transport: Any) -> T:
-        clock, given = self._given
-        _, sleep = clock_and_sleep(clock, given, None, True)  # (None: asyncio.sleep)
+        sleep = self._async_sleep
         if transport is not None:
             return await driver.run_async(flow, transport, sleep)
         from apiclient.transports.aiohttp import AiohttpTransport

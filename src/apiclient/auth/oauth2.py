@@ -90,12 +90,13 @@ class TokenEndpoint:
         self._client_secret = client_secret
         self.auth_method = auth_method
 
-    def request(self, build: Callable[..., str]) -> Request:
+    def request(self, build: Callable[..., str], url: str | None = None) -> Request:
         """A token request whose body is made by ``build``, an oauthlib body builder.
 
         The builder gets the client authentication this endpoint uses: ``include_client_id``
         (the id goes in the body unless HTTP Basic carries it) and, for
-        ``client_secret_post``, ``client_secret``.
+        ``client_secret_post``, ``client_secret``. ``url`` is another endpoint of the same
+        server that authenticates clients the same way (RFC 8628's device endpoint).
         """
         headers = Headers(
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
@@ -104,7 +105,7 @@ class TokenEndpoint:
         extra: dict[str, Any] = {"include_client_id": not basic}
         if self._client_secret is not None and not basic:
             extra["client_secret"] = self._client_secret
-        request = Request("POST", self.token_url, headers, build(**extra).encode())
+        request = Request("POST", url or self.token_url, headers, build(**extra).encode())
         if basic:
             # RFC 6749 section 2.3.1: form-encode the credentials, then HTTP Basic.
             assert self._client_secret is not None
