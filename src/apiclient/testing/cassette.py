@@ -168,6 +168,34 @@ class Cassette:
             raise CassetteError(self._no_match(request))
         return None
 
+    def answer(
+        self, request: Request, max_body_bytes: int, stream: bool,
+        streamed: Callable[[bytes], BodyStream | AsyncBodyStream],
+    ) -> tuple[Request, Response | None]:  # fmt: skip
+        """The request to send (its body read into bytes), and the replayed answer if any.
+
+        ``streamed`` makes a replayed body into the tape's kind of stream.
+        """
+        request = _materialized(request)
+        found = self.play(request)
+        if found is None:
+            return request, None
+        data, replay = _replayed(found, request, max_body_bytes, stream)
+        if stream:
+            replay.stream = streamed(data)
+        return request, replay
+
+    def kept(self, request: Request, response: Response) -> Response:
+        """``response``, recorded; a stream's chunks go onto the tape as they are read."""
+        pending = self.record(request, response, None)
+        if pending is None:
+            return response
+        if isinstance(response.stream, BodyStream):
+            response.stream = _teed(response.stream, self, *pending)
+        elif isinstance(response.stream, AsyncBodyStream):
+            response.stream = _async_teed(response.stream, self, *pending)
+        return response
+
     def record(self, request: Request, response: Response | None, error: Exception | None) -> (
             tuple[Interaction, bytearray] | None):  # fmt: skip
         """Put an exchange on the tape; for a stream, the buffer its chunks go into."""
@@ -261,12 +289,8 @@ class _Tape:
     def send(
         self, request: Request, *, timeout: Any, max_body_bytes: int, stream: bool = False
     ) -> Response:
-        request = _materialized(request)
-        found = self._cassette.play(request)
-        if found is not None:
-            data, replay = _replayed(found, request, max_body_bytes, stream)
-            if stream:
-                replay.stream = BodyStream(iter([data] if data else []), _nothing)
+        request, replay = self._cassette.answer(request, max_body_bytes, stream, _sync_stream)
+        if replay is not None:
             return replay
         try:
             response: Response = self._inner.send(
@@ -275,14 +299,11 @@ class _Tape:
         except TransportError as error:
             self._cassette.record(request, None, error)
             raise
-        pending = self._cassette.record(request, response, None)
-        if pending is not None and isinstance(response.stream, BodyStream):
-            response.stream = _teed(response.stream, self._cassette, *pending)
-        return response
+        return self._cassette.kept(request, response)
 
 
 class _AsyncTape:
-    """``_Tape`` for async transports."""
+    """``_Tape`` for async transports: the same steps, the real send awaited."""
 
     def __init__(self, cassette: Cassette, inner: Any) -> None:
         self._cassette, self._inner = cassette, inner
@@ -290,12 +311,8 @@ class _AsyncTape:
     async def send(
         self, request: Request, *, timeout: Any, max_body_bytes: int, stream: bool = False
     ) -> Response:
-        request = _materialized(request)
-        found = self._cassette.play(request)
-        if found is not None:
-            data, replay = _replayed(found, request, max_body_bytes, stream)
-            if stream:
-                replay.stream = _async_stream(data)
+        request, replay = self._cassette.answer(request, max_body_bytes, stream, _async_stream)
+        if replay is not None:
             return replay
         try:
             response: Response = await self._inner.send(
@@ -304,10 +321,7 @@ class _AsyncTape:
         except TransportError as error:
             self._cassette.record(request, None, error)
             raise
-        pending = self._cassette.record(request, response, None)
-        if pending is not None and isinstance(response.stream, AsyncBodyStream):
-            response.stream = _async_teed(response.stream, self._cassette, *pending)
-        return response
+        return self._cassette.kept(request, response)
 
 
 def _materialized(request: Request) -> Request:
@@ -416,6 +430,10 @@ def _async_teed(
         tape.finish_stream(entry, buffer)
 
     return AsyncBodyStream(reading(), close)
+
+
+def _sync_stream(data: bytes) -> BodyStream:
+    return BodyStream(iter([data] if data else []), _nothing)
 
 
 def _async_stream(data: bytes) -> AsyncBodyStream:
