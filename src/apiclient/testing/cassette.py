@@ -196,8 +196,9 @@ class Cassette:
             response.stream = _async_teed(response.stream, self, *pending)
         return response
 
-    def record(self, request: Request, response: Response | None, error: Exception | None) -> (
-            tuple[Interaction, bytearray] | None):  # fmt: skip
+    def record(
+        self, request: Request, response: Response | None, error: Exception | None
+    ) -> tuple[Interaction, bytearray] | None:
         """Put an exchange on the tape; for a stream, the buffer its chunks go into."""
         entry: Interaction = {"request": _request_entry(request)}
         buffer = None

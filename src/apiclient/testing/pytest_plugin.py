@@ -65,9 +65,8 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
     marker = request.node.get_closest_marker("cassette")
     args: tuple[Any, ...] = marker.args if marker else ()
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    path = Path(args[0]) if args else _default_path(request)
-    if not path.is_absolute():
-        path = Path(request.path).parent / path if args else path
+    # (a marker's relative path is beside the test module; an absolute one stays as it is)
+    path = Path(request.path).parent / args[0] if args else _default_path(request)
     mode: Any = options.pop("mode", None) or request.config.getoption("--cassette-mode")
     mode = mode or "once"
     with Cassette(path, mode, **options) as playing:
