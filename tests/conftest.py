@@ -64,6 +64,14 @@ def other_server() -> Iterator[FakeServer]:
 
 
 @pytest.fixture
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy variable from the machine's environment reaches the test's clients."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
 

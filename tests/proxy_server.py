@@ -7,11 +7,12 @@ https: ``CONNECT host:port`` opens a tunnel and bytes are piped both ways, unrea
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from .threaded_listener import ThreadedListener
 
 
 @dataclass
@@ -22,43 +23,13 @@ class Seen:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ProxyServer:
+class ProxyServer(ThreadedListener):
     """``with ProxyServer() as proxy:`` then ``proxy.url``; ``proxy.seen`` lists requests."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
         self.seen: list[Seen] = []
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []  # closed at exit, ending the threads on them
-
-    def __enter__(self) -> ProxyServer:
-        self._start(self._accept)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-        self.listener.close()
-        for sock in list(self._sockets):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in self._threads:
-            thread.join(timeout=10)
-
-    def _start(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self._sockets.append(client)
-            self._start(self._serve, client)
 
     def _serve(self, client: socket.socket) -> None:
         with client:
@@ -71,7 +42,7 @@ class ProxyServer:
             if method == "CONNECT":
                 host, _, port = target.rpartition(":")
                 with socket.create_connection((host, int(port))) as origin:
-                    self._sockets.append(origin)
+                    self._keep(origin)
                     client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     pipe_both(client, origin, rest)
                 return

@@ -8,13 +8,12 @@ Anything else (a wrong password, an unknown command) is refused as RFC 1928 says
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import socket
-import threading
 from dataclasses import dataclass
 
 from .proxy_server import pipe_both
+from .threaded_listener import ThreadedListener
 
 
 @dataclass
@@ -24,43 +23,13 @@ class Tunnel:
     port: int
 
 
-class SocksServer:
+class SocksServer(ThreadedListener):
     def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+        super().__init__()
         self.credentials = credentials
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"socks5://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.url = f"socks5://127.0.0.1:{self.port}"
         self.seen: list[Tunnel] = []
         self.refused = 0
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-
-    def __enter__(self) -> SocksServer:
-        self._start(self._accept)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        for sock in list(self._sockets):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in self._threads:
-            thread.join(timeout=10)
-
-    def _start(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self._sockets.append(client)
-            self._start(self._serve, client)
 
     def _serve(self, client: socket.socket) -> None:
         with client:
@@ -115,7 +84,7 @@ class SocksServer:
             client.sendall(b"\x05\x05\x00\x01" + bytes(6))  # connection refused
             return
         with origin:
-            self._sockets.append(origin)
+            self._keep(origin)
             client.sendall(b"\x05\x00\x00\x01" + bytes(6))
             pipe_both(client, origin, b"")
 

@@ -14,6 +14,7 @@ from .conftest import Acme
 from .proxy_server import ProxyServer
 
 MakeClient = Callable[..., Acme]
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")  # (conftest.py)
 CREDENTIALS = "alice:pr0xy-s3cret"
 
 
@@ -21,13 +22,6 @@ CREDENTIALS = "alice:pr0xy-s3cret"
 def proxy() -> Iterator[ProxyServer]:
     with ProxyServer() as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def with_credentials(url: str) -> str:

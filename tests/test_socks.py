@@ -17,6 +17,7 @@ from .faults import RawServer, answer
 from .socks_server import SocksServer
 
 MakeClient = Callable[..., Acme]
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")  # (conftest.py)
 LOGIN = ("alice", "s0cks-s3cret")
 
 
@@ -28,13 +29,6 @@ def socks() -> Iterator[SocksServer]:
 
 def logged_in(url: str, password: str = LOGIN[1]) -> str:
     return url.replace("socks5://", f"socks5://{LOGIN[0]}:{password}@")
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def test_http_goes_through_the_tunnel_and_the_login_stays_with_the_proxy(
