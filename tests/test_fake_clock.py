@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from apiclient import APIClient, AsyncAPIClient, OAuth2ClientCredentials, RateLimiter
+from apiclient.clocks import MeasuredClock
 from apiclient.testing import FakeClock, FakeServer, Reply, rate_limited
 from apiclient.testing.oauth import AuthorizationServer, RegisteredClient
 
@@ -71,11 +72,29 @@ def test_a_limiter_given_a_sleep_alone_waits_once_per_window() -> None:
     limiter = RateLimiter(1, 5, sleep=waits.append, margin=0)
     for _ in range(3):
         limiter.acquire()
-    # Each wait moved the limiter's time by what it asked: 5 s a window, not 5 s spun away
-    # in thousands of retries (real time, a few microseconds of it, still passes between
-    # the calls: for exact figures, a FakeClock).
-    assert sum(waits) == pytest.approx(10.0, abs=0.01)
-    assert [round(wait, 2) for wait in waits if wait > 0.001] == [5.0, 5.0]
+    # Each wait moved the limiter's time by what it asked: two windows' waits (and a last
+    # sliver each, for the real time that passed), not 5 s of real time spun away in
+    # thousands of fake waits. Real time only shortens the waits; exact figures need a
+    # FakeClock.
+    assert 2 <= len(waits) <= 6
+    assert 0 < sum(waits) <= 10.0 + 1e-9
+
+
+def test_a_measured_clock_moves_by_what_a_fake_sleep_did_not_wait() -> None:
+    still = FakeClock()  # as the real clock reads across a fake sleep: it has not moved
+    clock = MeasuredClock(still)
+    sleep = clock.sleeping(lambda seconds: None)
+    start = clock()
+    sleep(2.5)
+    assert clock() == start + 2.5
+    still.advance(1.0)  # real time passing counts once, as it is
+    assert clock() == start + 3.5
+
+    def real_sleep(seconds: float) -> None:
+        still.advance(seconds)
+
+    clock.sleeping(real_sleep)(4.0)  # a sleep that really waited adds nothing more
+    assert clock() == start + 7.5
 
 
 def test_the_servers_quota_and_the_clients_throttle_share_the_clock(
