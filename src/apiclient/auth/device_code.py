@@ -31,7 +31,7 @@ from apiclient.auth.oauth2 import (
     _oauthlib,
 )
 from apiclient.clocks import clock_and_sleeps
-from apiclient.effects import Call, Effect, Send, Sleep
+from apiclient.effects import Effect, Send, Sleep
 from apiclient.errors import AuthError, DecodeError, TransportError
 from apiclient.models import Response
 
@@ -139,18 +139,13 @@ class OAuth2DeviceCode:
     def _granted(self, token: Token) -> Generator[Effect, Any, OAuth2RefreshToken]:
         if self.on_token is not None:
             self.on_token(dict(token))
-        if self.store is not None:  # the fleet's token: every process now uses this one
-            lock = yield Call(self.store, "lock", (TOKEN_TIMEOUTS.total,), waits=True)
-            if lock is None:
-                raise AuthError("could not take the token store's lock to save the new token")
-            try:
-                yield Call(self.store, "save", (dict(token), lock))
-            finally:
-                yield Call(self.store, "unlock", (lock,))
-        return OAuth2RefreshToken.from_endpoint(
+        auth = OAuth2RefreshToken.from_endpoint(
             self.endpoint, token, on_token=self.on_token, scope=self.scope, clock=self._clock,
             store=self.store,
         )  # fmt: skip
+        if self.store is not None:  # the fleet's token: every process now uses this one
+            yield from auth.publish(token)
+        return auth
 
     # -- running them -------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from apiclient.auth.base import AuthBase, AuthFlow
@@ -41,6 +41,7 @@ MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024
 #: Refresh this many seconds before the token's stated expiry.
 DEFAULT_LEEWAY = 30.0
 
+T = TypeVar("T")
 Token = dict[str, Any]
 TokenCallback = Callable[[Token], object]
 
@@ -317,18 +318,32 @@ class OAuth2Bearer(AuthBase):
 
     def _shared(self, stale: Token | None) -> Generator[Effect, Any, Token]:
         """Refresh under the store's lock, unless another process just did (see token_store)."""
+        return (yield from self._locked(lambda lock: self._under_lock(stale, lock)))
+
+    def publish(self, token: Token) -> Generator[Effect, Any, None]:
+        """Store a token got outside a refresh (a user's sign-in) as the fleet's token."""
+
+        def save(lock: Any) -> Generator[Effect, Any, None]:
+            yield Call(self.store, "save", (dict(token), lock))
+
+        yield from self._locked(save)
+
+    def _locked(
+        self, work: Callable[[Any], Generator[Effect, Any, T]]
+    ) -> Generator[Effect, Any, T]:
+        """``work(lock)`` under the store's lock, let go of afterwards however it ends."""
         lock = yield Call(self.store, "lock", (self._refresh_wait,), waits=True)
         if lock is None:
             raise AuthError("timed out waiting for another process's token refresh")
         try:
-            token = yield from self._under_lock(stale, lock)
+            result = yield from work(lock)
         except GeneratorExit:
             raise  # closed: no more effects; the lock's time runs out
         except BaseException:
             yield from self._unlock(lock)
             raise
         yield from self._unlock(lock)
-        return token
+        return result
 
     def _under_lock(self, stale: Token | None, lock: Any) -> Generator[Effect, Any, Token]:
         stored = yield Call(self.store, "load")
