@@ -23,5 +23,8 @@ active: list[Interceptor] = []
 
 
 def intercepted(client: Any, transport: Any) -> Any:
-    """The transport for ``client``'s call: the innermost interceptor's choice."""
-    return active[-1].wrap(client, transport) if active else transport
+    """The transport for ``client``'s call: the innermost interceptor's choice.
+
+    Called only while ``active`` is not empty (the client tests it first).
+    """
+    return active[-1].wrap(client, transport)

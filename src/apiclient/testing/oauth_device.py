@@ -11,11 +11,13 @@ A test decides for the user: ``approve(after_polls=2)``, ``deny()``, or leaves i
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc8628.endpoints.pre_configured import DeviceApplicationServer
@@ -121,12 +123,8 @@ class DeviceAuthorizations:
 
 
 def _client_of(request: RecordedRequest) -> str:
-    from urllib.parse import parse_qs
-
     form = parse_qs(request.body.decode())
     if "client_id" in form:
         return form["client_id"][0]
-    import base64
-
     header = request.headers.get("authorization", "")
     return base64.b64decode(header[6:]).decode().partition(":")[0] if header else ""
