@@ -36,20 +36,24 @@ class SocksServer(ThreadedListener):
             try:
                 username = self._greet(client)
                 if username is False:
-                    self.refused += 1
                     return
                 self._tunnel(client, username)
             except (OSError, ValueError):
                 return
 
     def _greet(self, client: socket.socket) -> str | bool | None:
-        """The method negotiation and (if asked for) the login; False when refused."""
+        """The method negotiation and (if asked for) the login; False when refused.
+
+        A refusal is counted before it is sent: the client may look as soon as it reads it.
+        """
         version, count = _exactly(client, 2)
         methods = _exactly(client, count)
         if version != 5:
+            self.refused += 1
             return False
         wanted = 2 if self.credentials else 0
         if wanted not in methods:
+            self.refused += 1  # (counted before the answer: the client may look at once)
             client.sendall(b"\x05\xff")
             return False
         client.sendall(bytes([5, wanted]))
@@ -59,6 +63,7 @@ class SocksServer(ThreadedListener):
         username = _exactly(client, length).decode()
         password = _exactly(client, _exactly(client, 1)[0]).decode()
         if (username, password) != self.credentials:
+            self.refused += 1
             client.sendall(b"\x01\x01")
             return False
         client.sendall(b"\x01\x00")
