@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The package with every optional part, and the developer groups of pyproject.toml.
-INSTALL := -e '.[redis,oauth,async,otel,compression,socks,jwt]' --group test --group demo
+INSTALL := -e '.[redis,oauth,async,otel,compression,socks,jwt,curl]' --group test --group demo
 
 .PHONY: demo test lint typecheck pytest system-deps bench clean
 

@@ -12,6 +12,7 @@ import trustme
 
 from apiclient import APIClient, APIClient_SharedSecret, AsyncAPIClient_SharedSecret
 from apiclient.testing import FakeServer
+from apiclient.transports.curl import CurlTransport
 
 from .async_facade import AsyncAcme, SyncFacade
 from .redis_server import RedisServer
@@ -76,9 +77,10 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "curl"])
 def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Callable[..., Acme]]:
-    """Build clients for a server, sync or async (every test using this runs on both).
+    """Build clients for a server: sync on urllib3, async, or sync on libcurl (each test
+    using this runs on all three).
 
     Closes them after the test; sleeps are recorded on a fake clock. ``api_key=`` makes
     a shared-secret client (``Keyed``) instead of ``Acme``.
@@ -90,6 +92,8 @@ def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Call
         kwargs.setdefault("clock", sleeps.clock)
         kwargs.setdefault("base_url", fake.url)
         args = () if api_key is None else (api_key,)
+        if request.param == "curl":
+            kwargs.setdefault("transport", CurlTransport)
         if request.param == "async":
             client_class = AsyncKeyed if api_key is not None else AsyncAcme
             client: Any = SyncFacade(*args, client_class=client_class, **kwargs)
@@ -101,6 +105,13 @@ def make_client(request: pytest.FixtureRequest, sleeps: Sleeps) -> Iterator[Call
     yield build
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """Which client ``make_client`` builds in this test: ``sync``, ``async`` or ``curl``."""
+    callspec = getattr(request.node, "callspec", None)
+    return str(callspec.params.get("make_client", "sync")) if callspec else "sync"
 
 
 @pytest.fixture(scope="session")

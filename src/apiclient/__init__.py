@@ -102,6 +102,7 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.ratelimit.redis import RedisRateLimiter
     from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
     from apiclient.transports.aiohttp import AiohttpTransport
+    from apiclient.transports.curl import CurlTransport
     from apiclient.transports.urllib3 import Urllib3Transport
 
 __all__ = [
@@ -136,6 +137,7 @@ __all__ = [
     "Conflict",
     "ConnectError",
     "ConnectTimeout",
+    "CurlTransport",
     "Cursor",
     "DecodeError",
     "Decoder",
@@ -232,6 +234,10 @@ def __getattr__(name: str) -> object:
         from apiclient.transports.urllib3 import Urllib3Transport
 
         return Urllib3Transport
+    if name == "CurlTransport":
+        from apiclient.transports.curl import CurlTransport
+
+        return CurlTransport
     if name == "AiohttpTransport":
         from apiclient.transports.aiohttp import AiohttpTransport
 

@@ -81,7 +81,9 @@ class ClientCore:
             3; 0 disables).
         max_redirects: redirects followed per call (default 10; 0 disables following).
         headers: headers added to every request.
-        transport: what performs the exchanges (default ``Urllib3Transport``).
+        transport: what performs the exchanges: a transport, or a transport class made with
+            this client's pool and TLS settings (``transport=CurlTransport``). Default: the
+            class's ``TRANSPORT``, else ``Urllib3Transport`` (``AiohttpTransport``).
         verify: verify TLS certificates (default True; False logs a warning).
         ca_certs: CA bundle that replaces the system trust store.
         cert: a client certificate for mutual TLS: ``(certfile, keyfile)`` or one file.
@@ -145,6 +147,9 @@ class ClientCore:
     PACING: ClassVar[Pacing | bool] = True
     #: Requests of one client on the wire at once (None: only the pool bounds it).
     MAX_IN_FLIGHT: ClassVar[int | None] = None
+    #: The transport class each client makes when ``transport=`` is not given (None: the
+    #: flavour's own, urllib3 or aiohttp).
+    TRANSPORT: ClassVar[type[Any] | None] = None
     #: Whether this flavour's sleep is awaited (``AsyncAPIClient``).
     _AWAITS: ClassVar[bool] = False
     #: Whether closing this client closes its transport (a ``with_options`` copy does not).
@@ -187,9 +192,18 @@ class ClientCore:
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
         tls, proxies = TLSOptions(verify, ca_certs, cert, ssl_context), Proxies(proxy, trust_env)
-        self._set_transport(
-            transport or self._default_transport(pool_maxsize, tls, proxies), compress
-        )
+        self._set_transport(self._made_transport(transport, pool_maxsize, tls, proxies), compress)
+
+    def _made_transport(
+        self, given: Any, pool_maxsize: int, tls: TLSOptions, proxies: Proxies
+    ) -> Any:
+        """``transport=`` as given, or made from a class (it, ``TRANSPORT``, the default)."""
+        given = given or self.TRANSPORT
+        if given is None:
+            return self._default_transport(pool_maxsize, tls, proxies)
+        if isinstance(given, type):
+            return given(pool_maxsize=pool_maxsize, tls=tls, proxies=proxies)
+        return given
 
     def _set_transport(self, transport: Any, compress: bool) -> None:
         """The transport, and the ``Accept-Encoding`` it can honour (unless one was given)."""

@@ -25,6 +25,8 @@ from typing import Any
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from apiclient.transports.framing import framing_problem
+
 _monotonic = time.monotonic
 
 
@@ -129,25 +131,14 @@ def guarded_response(connection: Any, read: Any) -> Any:
 
 
 def check_framing(response: Any) -> None:
-    """Refuse framing a strict HTTP/1.1 client must not guess at (RFC 9112, section 6.3).
+    """Refuse framing a strict HTTP/1.1 client must not guess at (``framing_problem``).
 
     ``response`` is urllib3's; its ``headers`` hold every value as the server sent it.
     """
-    headers = response.headers
-    if any("\x00" in value or "\r" in value for _, value in headers.iteritems()):
+    problem = framing_problem(response.headers.iteritems())
+    if problem is not None:
         response.close()
-        raise MalformedResponse("a response header value contains NUL or CR")
-    lengths = headers.getlist("content-length")
-    if not lengths:
-        return
-    if "transfer-encoding" in headers:
-        response.close()
-        raise MalformedResponse("the response has both Transfer-Encoding and Content-Length")
-    given = {part.strip() for value in lengths for part in value.split(",")}
-    length = given.pop() if len(given) == 1 else ""
-    if not (length.isdigit() and length.isascii()):
-        response.close()
-        raise MalformedResponse("the response's Content-Length is not one non-negative number")
+        raise MalformedResponse(problem)
 
 
 class Guarding:

@@ -1,0 +1,243 @@
+"""What libcurl hands back during one exchange, gathered into apiclient's terms.
+
+libcurl calls ``on_header`` for every header line (status lines of ``1xx`` blocks, the
+final block, trailers) and ``on_body`` for every piece of the decoded body. Here those
+lines become a ``Headers`` with the framing checks of the urllib3 transport, the body is
+counted against ``max_body_bytes`` as it arrives (a gzip bomb stops at the cap, not after
+it), and a libcurl error code becomes an apiclient error whose text names no URL.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Iterable
+
+from apiclient.defaults import MAX_DRAIN_BYTES, STREAM_CHUNK_BYTES
+from apiclient.errors import (
+    APIError,
+    CertificateError,
+    ConnectError,
+    ConnectTimeout,
+    DecodeError,
+    ProtocolError,
+    ReadTimeout,
+    ResponseTooLarge,
+    TLSError,
+)
+from apiclient.models import Headers
+from apiclient.policies.redirects import REDIRECT_STATUSES
+from apiclient.transports.framing import framing_problem
+
+#: libcurl's return values for a write callback that pauses, and a pre-request callback.
+WRITE_PAUSE = 0x10000001
+PREREQ_OK, PREREQ_ABORT = 0, 1
+
+
+class CurlExchange:
+    """The state of one exchange on a libcurl handle: the head so far, the body, a failure.
+
+    One per handle, reused: ``start`` clears it for the next exchange.
+    """
+
+    __slots__ = (
+        "_lines",
+        "_skip_body",
+        "buffered",
+        "chunks",
+        "discard",
+        "failure",
+        "head_done",
+        "limit",
+        "paused",
+        "prereqs",
+        "size",
+        "status_line",
+        "streaming",
+    )
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._skip_body = False
+        self.chunks: list[bytes] = []
+        #: Bytes in ``chunks`` (a stream pauses the transfer past ``STREAM_CHUNK_BYTES``).
+        self.buffered: int = 0
+        #: Drop the body as it comes (a stream closed early, drained to keep its connection).
+        self.discard: bool = False
+        self.failure: APIError | None = None
+        self.head_done: bool = False
+        self.limit: int = 0
+        self.paused: bool = False
+        #: Times libcurl was about to send the request (more than once: it would resend).
+        self.prereqs: int = 0
+        self.streaming: bool = False
+        self.size: int = 0
+        self.status_line: str = ""
+
+    def start(self, max_body_bytes: int) -> None:
+        """Forget the previous exchange."""
+        self._lines = []
+        self._skip_body = self.head_done = self.discard = self.paused = self.streaming = False
+        self.chunks = []
+        self.failure = None
+        self.limit = max_body_bytes
+        self.size = self.buffered = self.prereqs = 0
+        self.status_line = ""
+
+    def on_prereq(self, *_: object) -> int:
+        """Libcurl's pre-request callback: refuse to send the same request twice.
+
+        libcurl resends on its own when a kept-alive connection turns out dead; whether a
+        request may be repeated is the client's decision, so the exchange fails instead.
+        """
+        self.prereqs += 1
+        if self.prereqs == 1:
+            return PREREQ_OK
+        self.failure = ProtocolError(
+            "connection broken: the server closed the connection without answering"
+        )
+        return PREREQ_ABORT
+
+    def on_header(self, line: bytes) -> int | None:
+        """Libcurl's header callback: collect the final block, check it when it ends."""
+        if self.head_done:
+            return None  # trailers: not part of the response's headers
+        text = line.decode("latin-1")
+        if text.startswith("HTTP/"):  # a new block (after a 1xx, or the first)
+            self.status_line, self._lines = text.rstrip("\r\n"), []
+        elif text in ("\r\n", "\n"):
+            if not self.status_line.split(" ", 2)[1:2] or self._informational():
+                return None
+            return self._end_of_head()
+        else:
+            self._lines.append(text)
+        return None
+
+    def on_body(self, data: bytes) -> int | None:
+        """Libcurl's write callback: keep the decoded body, bounded by the cap."""
+        if self._skip_body:  # a redirect's body: never kept, a small one read to the end
+            self.size += len(data)
+            return None if self.size <= MAX_DRAIN_BYTES else 0
+        if self.streaming and self.buffered >= STREAM_CHUNK_BYTES and not self.discard:
+            self.paused = True  # the caller has not read what is here: wait for it
+            return WRITE_PAUSE  # (libcurl hands the same data over again on unpausing)
+        self.size += len(data)
+        if self.size > self.limit:
+            self.failure = ResponseTooLarge(f"response body exceeds {self.limit} bytes")
+            return 0  # (a short count: libcurl stops the transfer)
+        if not self.discard:
+            self.chunks.append(data)
+            self.buffered += len(data)
+        return None
+
+    def take(self) -> bytes:
+        """The body received and not yet taken (a stream's next chunk)."""
+        chunks, self.chunks, self.buffered = self.chunks, [], 0
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def check_complete(self) -> None:
+        """Refuse a transfer that ended inside the header block (libcurl takes it)."""
+        if not self.head_done:
+            raise ProtocolError("malformed response: the server closed the connection "
+                                "inside the header block")  # fmt: skip
+
+    def headers(self) -> Headers:
+        """The final block's headers (a repeated name's values joined by ``, ``)."""
+        return parse_header_lines(self._lines)
+
+    def reason(self) -> str:
+        """The status line's reason phrase, or the standard one (HTTP/2 sends none)."""
+        parts = self.status_line.split(" ", 2)
+        if len(parts) == 3 and parts[2]:
+            return parts[2]
+        try:
+            return http.HTTPStatus(int(parts[1])).phrase
+        except (IndexError, ValueError):
+            return ""
+
+    def status(self) -> int:
+        """The final status code."""
+        return int(self.status_line.split(" ", 2)[1])
+
+    @property
+    def skipping_body(self) -> bool:
+        """Whether the response is a redirect, whose body is dropped unread."""
+        return self._skip_body
+
+    def redirect_cut_short(self) -> bool:
+        """Whether the transfer stopped because a redirect's body was too big to drain."""
+        return self._skip_body and self.size > MAX_DRAIN_BYTES
+
+    def _informational(self) -> bool:
+        code = self.status_line.split(" ", 2)[1]
+        return len(code) == 3 and code.startswith("1")
+
+    def _end_of_head(self) -> int | None:
+        problem = framing_problem(split_header_lines(self._lines))
+        if problem is not None:
+            self.failure = ProtocolError(f"malformed response: {problem}")
+            return 0
+        self.head_done = True
+        headers = self._lines
+        self._skip_body = self.status() in REDIRECT_STATUSES and any(
+            line[:9].lower() == "location:" for line in headers
+        )
+        return None
+
+
+def split_header_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs from raw header lines; a folded line continues the last."""
+    pairs: list[tuple[str, str]] = []
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if line[:1] in (" ", "\t") and pairs:  # obsolete line folding (RFC 9112, 5.2)
+            name, value = pairs[-1]
+            pairs[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, _, value = line.partition(":")
+        pairs.append((name.strip(), value.strip(" \t")))
+    return pairs
+
+
+def parse_header_lines(lines: Iterable[str]) -> Headers:
+    """A ``Headers`` from raw header lines, values of a repeated name joined by ``, ``."""
+    headers = Headers()
+    for name, value in split_header_lines(lines):
+        previous = headers.get(name)
+        headers[name] = value if previous is None else f"{previous}, {value}"
+    return headers
+
+
+#: libcurl's error codes (``CURLE_*``) by what they mean here.
+_CONNECT = frozenset({5, 6, 7, 97})  # resolving the proxy or host, connecting, the proxy
+_TLS = frozenset({35, 53, 54, 58, 59, 64, 66, 80, 83, 90, 91, 98})  # handshake, engine, keys
+_CERTIFICATE = frozenset({51, 60})  # peer failed verification, host name mismatch
+_TIMED_OUT = 28
+_BAD_CODING = 61
+_SEND_FAILED = 55
+
+
+def translate(
+    code: int, message: str, *, connected: bool, sent: bool, deadline_passed: bool = False
+) -> APIError:
+    """The apiclient error for libcurl's ``code`` (``message`` names a host, never a path).
+
+    ``connected``: the connection was made; ``sent``: some of the request went out;
+    ``deadline_passed``: the exchange ran out of its total time.
+    """
+    if code in _CONNECT:
+        return ConnectError(f"could not connect: {message}")
+    if code == _TIMED_OUT:
+        if not connected:
+            return ConnectTimeout("timed out while connecting")
+        if deadline_passed:
+            return ReadTimeout("the call's total time limit passed")
+        return ReadTimeout("timed out waiting for the server")
+    if code in _CERTIFICATE:
+        return CertificateError(f"the server's certificate failed verification: {message}")
+    if code in _TLS and not sent:
+        return TLSError(f"TLS handshake failed: {message}")
+    if code == _BAD_CODING:
+        return DecodeError("could not decode the response's Content-Encoding")
+    if code == _SEND_FAILED and not sent:
+        return ConnectError(f"could not connect: {message}")
+    return ProtocolError(f"connection broken: {message}")
