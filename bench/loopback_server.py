@@ -30,6 +30,38 @@ def _response(body: bytes, status: bytes = b"200 OK") -> bytes:
 
 GET_RESPONSE = _response(GET_BODY)
 POST_RESPONSE = _response(POST_BODY, b"201 Created")
+#: ``GET /big``: a JSON body of about 1 MB.
+BIG_RESPONSE = _response(json.dumps([{"id": i, "name": f"item {i}", "tags": ["a", "b"]}
+                                     for i in range(23_000)]).encode())  # fmt: skip
+#: ``GET /pages?n=K``: page K of ``PAGES``, each linking to the next (RFC 8288).
+PAGES = 1000
+
+
+def _page(number: int) -> bytes:
+    body = json.dumps([{"id": number * 10 + i} for i in range(10)]).encode()
+    link = b""
+    if number < PAGES:
+        link = b'Link: </pages?n=' + str(number + 1).encode() + b'>; rel="next"\r\n'
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + link
+        + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
+
+
+PAGE_RESPONSES = [b""] + [_page(n) for n in range(1, PAGES + 1)]
+
+
+def answer(head: bytes) -> bytes:
+    """The response to a request whose head (lower-cased) is ``head``."""
+    if head.startswith(b"post"):
+        return POST_RESPONSE
+    if head.startswith(b"get /big"):
+        return BIG_RESPONSE
+    if head.startswith(b"get /pages"):
+        target = head.split(b" ", 2)[1]
+        number = int(target.partition(b"n=")[2] or b"1")
+        return PAGE_RESPONSES[number]
+    return GET_RESPONSE
 
 
 class JSONProtocol(asyncio.Protocol):
@@ -61,7 +93,7 @@ class JSONProtocol(asyncio.Protocol):
                 return
             self.buffer = self.buffer[end + 4 + length :]
             assert self.transport is not None
-            self.transport.write(POST_RESPONSE if head.startswith(b"post") else GET_RESPONSE)
+            self.transport.write(answer(head))
 
 
 def serve(

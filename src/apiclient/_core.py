@@ -91,7 +91,8 @@ class ClientCore:
         proxy: an HTTP proxy (``http://user:pass@proxy:3128``) for every request; without
             it, ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` apply
             (read when the client is made) unless ``trust_env=False``.
-        pool_maxsize: connections kept per origin (threads beyond it wait for one).
+        pool_maxsize: connections kept per origin (threads or tasks beyond it wait for one).
+            Default: the class's ``POOL_MAXSIZE`` (10 for threads, 100 for asyncio tasks).
         max_body_bytes: largest response body accepted, after decompression (64 MiB).
         compress: ask for compressed bodies (``Accept-Encoding``: gzip, deflate, and br or
             zstd when their decoders are installed; the same in both clients); False sends
@@ -147,6 +148,8 @@ class ClientCore:
     PACING: ClassVar[Pacing | bool] = True
     #: Requests of one client on the wire at once (None: only the pool bounds it).
     MAX_IN_FLIGHT: ClassVar[int | None] = None
+    #: Connections kept per origin when ``pool_maxsize=`` is not given.
+    POOL_MAXSIZE: ClassVar[int] = POOL_MAXSIZE
     #: The transport class each client makes when ``transport=`` is not given (None: the
     #: flavour's own, urllib3 or aiohttp).
     TRANSPORT: ClassVar[type[Any] | None] = None
@@ -162,7 +165,7 @@ class ClientCore:
         max_redirects: int = MAX_REDIRECTS, headers: Mapping[str, str] | None = None,
         transport: Any = None, verify: bool = True, ca_certs: str | None = None,
         cert: ClientCert | None = None, ssl_context: ssl.SSLContext | None = None,
-        pool_maxsize: int = POOL_MAXSIZE, max_body_bytes: int = MAX_BODY_BYTES,
+        pool_maxsize: int | None = None, max_body_bytes: int = MAX_BODY_BYTES,
         idempotency_keys: bool = False, adaptive_throttle: bool = True, proxy: str | None = None,
         cache: ETagCache | None = None, trust_env: bool = True,
         on_request: RequestHook | Iterable[RequestHook] = (),
@@ -192,6 +195,7 @@ class ClientCore:
             observers=_observers(on_request, on_response, observers, self._safe_params),
         )  # fmt: skip
         tls, proxies = TLSOptions(verify, ca_certs, cert, ssl_context), Proxies(proxy, trust_env)
+        pool_maxsize = self.POOL_MAXSIZE if pool_maxsize is None else pool_maxsize
         self._set_transport(self._made_transport(transport, pool_maxsize, tls, proxies), compress)
 
     def _made_transport(

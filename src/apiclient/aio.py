@@ -11,7 +11,6 @@ The overloads are ``APIClient``'s, each result a coroutine.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Coroutine, Generator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
@@ -30,6 +29,8 @@ from apiclient.calls import (
     with_headers,
 )
 from apiclient.client import _model_in
+from apiclient.defaults import ASYNC_POOL_MAXSIZE
+from apiclient.driver import is_coroutine_function
 from apiclient.effects import Effect
 from apiclient.flow import Exchange
 from apiclient.models import Request
@@ -62,13 +63,14 @@ class AsyncAPIClient(ClientCore):
     """
 
     transport: AsyncTransport
+    POOL_MAXSIZE = ASYNC_POOL_MAXSIZE
     _AWAITS = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse ``async def`` seed hooks at once: awaited calls would return coroutines."""
         super().__init_subclass__(**kwargs)
         for hook in _SYNC_HOOKS:
-            if inspect.iscoroutinefunction(getattr(cls, hook)):
+            if is_coroutine_function(getattr(cls, hook)):
                 raise TypeError(
                     f"{cls.__name__}.{hook} must be a plain method (def, not async def): "
                     "the hooks of AsyncAPIClient run between awaits and do no I/O"

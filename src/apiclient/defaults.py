@@ -46,6 +46,9 @@ STREAM_CHUNK_BYTES = 64 * 1024
 
 #: Connections kept per origin; threads beyond this wait for a free one.
 POOL_MAXSIZE = 10
+#: The same for an asyncio client, whose tasks are cheap and many: aiohttp's own default.
+#: With 10, a hundred concurrent tasks queue for connections (bench/async_bench.py).
+ASYNC_POOL_MAXSIZE = 100
 #: Origins kept in the pool manager at once.
 MAX_POOLS = 10
 

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
@@ -134,7 +133,7 @@ def sync_transport(transport: Transport) -> Transport:
 
     For the helpers that take a transport argument (OAuth token exchanges), not the hot path.
     """
-    if inspect.iscoroutinefunction(getattr(transport, "send", None)):
+    if is_coroutine_function(getattr(transport, "send", None)):
         raise TypeError(
             "this transport is async (an AsyncAPIClient's): use the *_async variant and await it"
         )
@@ -170,3 +169,15 @@ def _acquire(effect: Acquire) -> None:
         limiter.acquire(timeout=effect.timeout)  # a grant later than the deadline raises now
     else:
         limiter.acquire()
+
+
+def is_coroutine_function(function: object) -> bool:
+    """Whether ``function`` is an ``async def`` (a bound method's too).
+
+    inspect's test, without importing inspect: that costs more than this whole module.
+    """
+    code = getattr(function, "__code__", None)
+    return bool(getattr(code, "co_flags", 0) & _CO_COROUTINE)
+
+
+_CO_COROUTINE = 0x80  # (inspect.CO_COROUTINE)

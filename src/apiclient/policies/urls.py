@@ -12,6 +12,7 @@ re-encoded into a plain ASCII request target, so that both transports send the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,6 +101,12 @@ def server_url(url: str, base: str) -> str:
     """
     if len(url) > MAX_LOCATION_LENGTH:
         raise ValueError(f"the URL is longer than {MAX_LOCATION_LENGTH} characters")
+    plain = _plain_on_origin(url, base)
+    return plain if plain is not None else _resolved(url, base)
+
+
+def _resolved(url: str, base: str) -> str:
+    """``server_url`` by parsing: resolve, check, encode."""
     if any(ord(char) < 0x20 or char == "\x7f" for char in url):
         raise ValueError("the URL contains control characters")
     parts = urlsplit(urljoin(base, url.strip()))
@@ -120,6 +127,44 @@ def server_url(url: str, base: str) -> str:
     path = quote(parts.path, safe=_PATH_SAFE) or "/"
     query = quote(parts.query, safe=_QUERY_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+#: A request target that needs no encoding, resolving or checking: ``/path?query`` in the
+#: characters ``server_url`` leaves as they are.
+_PLAIN_TARGET = re.compile(
+    r"/(?![/\\])[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*(?:\?[A-Za-z0-9/:@!$&'()*+,;=\-._~%?]*)?"
+)
+
+
+def _plain_on_origin(url: str, base: str) -> str | None:
+    """``server_url``'s answer without parsing, for a plain link on ``base``'s origin.
+
+    Next-page links are nearly always ``/path?query`` or that under the same origin:
+    then the answer is the origin and the target as given (when the origin is already in
+    the form ``server_url`` writes, and the path has no dot segments). Else None.
+    """
+    cut = base.find("/", base.find("//") + 2)
+    origin = base if cut == -1 else base[:cut]
+    target = url[len(origin) :] if url.startswith(origin) else url
+    if (
+        not target.startswith("/")
+        or _PLAIN_TARGET.fullmatch(target) is None
+        or has_dot_segments(target.partition("?")[0])
+        or not _canonical_origin(origin)
+    ):
+        return None
+    return origin + target
+
+
+@lru_cache(maxsize=64)
+def _canonical_origin(origin: str) -> bool:
+    """Whether ``origin`` (``scheme://host[:port]``) is already as ``server_url`` writes it."""
+    if "@" in origin or "?" in origin or "#" in origin:
+        return False
+    try:
+        return _resolved(origin + "/x", origin + "/x") == origin + "/x"
+    except ValueError:
+        return False
 
 
 def param_pairs(params: Params) -> Iterable[tuple[str, Any]]:

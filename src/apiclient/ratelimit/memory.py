@@ -99,16 +99,24 @@ class RateLimiter:
         self._bookings = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._grants = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._spacings = [lim.spacing for lim in self.limits]
-        # The common case, one limit, gets a fast path in ``acquire`` (one lock, no loops).
+        # A free grant is taken on a fast path (one lock; with one limit, no loop at all).
         self._only = (self._bookings[0][0], self._grants[0][0], max_messages, self._spacings[0])
-        self._single = len(self.limits) == 1
+        self._windows = tuple(
+            (bookings, grants, limit.max_messages, spacing)
+            for (bookings, limit), (grants, _), spacing in zip(
+                self._bookings, self._grants, self._spacings, strict=True
+            )
+        )
+        self._take_free: Callable[[], float | None] = (
+            self._grant_now_if_free if len(self.limits) == 1 else self._grant_now_if_all_free
+        )
         self._clock, self._sleep = clock_and_sleep(clock, sleep, time.sleep)
         self._lock = threading.Lock()
         self._paused_until = float("-inf")
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take one grant, waiting for it if ``block`` (up to ``timeout`` seconds)."""
-        if self._single and self._grant_now_if_free() is not None:
+        if self._take_free() is not None:
             return True
         self._wait_for_grant(0.0 if not block else timeout)
         return True
@@ -120,7 +128,7 @@ class RateLimiter:
         what the guarantee is about; a caller's own clock reading comes later, by however
         long its thread waits to run again. For monitoring and tests.
         """
-        if self._single and (granted := self._grant_now_if_free()) is not None:
+        if (granted := self._take_free()) is not None:
             return granted
         return self._wait_for_grant(0.0 if not block else timeout)
 
@@ -141,7 +149,7 @@ class RateLimiter:
 
         A ``sleep`` injected for tests (with a fake ``clock``) is used by both flavours.
         """
-        if self._single and self._grant_now_if_free() is not None:
+        if self._take_free() is not None:
             return True
         import asyncio  # imported on first async use: the sync path should not pay for it
 
@@ -175,6 +183,22 @@ class RateLimiter:
                 return None
             bookings.append(now)
             grants.append(now)
+            return now
+
+    def _grant_now_if_all_free(self) -> float | None:
+        """``_grant_now_if_free`` for several limits: every window must have room now."""
+        with self._lock:
+            now = self._clock()
+            if self._paused_until > now:
+                return None
+            for bookings, grants, size, spacing in self._windows:
+                if len(bookings) == size and bookings[0] + spacing > now:
+                    return None
+                if len(grants) == size and grants[0] + spacing > now + _EDGE:
+                    return None
+            for bookings, grants, _, _ in self._windows:
+                bookings.append(now)
+                grants.append(now)
             return now
 
     def _book(self, max_wait: float | None) -> tuple[float, float, float, float]:

@@ -19,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from apiclient.defaults import (
+    ASYNC_POOL_MAXSIZE,
     MAX_BODY_BYTES,
     MAX_DRAIN_BYTES,
-    POOL_MAXSIZE,
     READ_CHUNK_BYTES,
     STREAM_CHUNK_BYTES,
 )
@@ -84,7 +84,7 @@ class AiohttpTransport:
     def __init__(
         self,
         *,
-        pool_maxsize: int = POOL_MAXSIZE,
+        pool_maxsize: int = ASYNC_POOL_MAXSIZE,
         verify: bool = True,
         ca_certs: str | None = None,
         cert: ClientCert | None = None,

@@ -90,8 +90,8 @@ class CurlTransport:
         self._proxies = proxies or Proxies(proxy, trust_env)
         self._idle: list[Lane] = []
         self._lanes: list[Lane] = []
-        self._free = threading.BoundedSemaphore(pool_maxsize)
-        self._lock = threading.Lock()
+        self._freed = threading.Condition()  # a lane was given back (to threads waiting)
+        self._waiting = 0
         self._closed = False
         self._multiplexer: Any = None
         if http2:
@@ -136,21 +136,35 @@ class CurlTransport:
                 self._release(lane)
 
     def _take(self, timeout: Timeouts) -> Lane:
-        """A free lane, waiting for one within the call's time limit."""
-        wait = timeout.total if timeout.total is not None else timeout.connect
-        if not self._free.acquire(timeout=-1 if wait is None else wait):
-            raise PoolTimeout("timed out waiting for a free pooled connection")
+        """A free lane: an idle one (no lock taken), a new one, or one given back in time."""
         try:
-            lane = self._idle.pop()
+            lane = self._idle.pop()  # (atomic: two threads never get the same lane)
         except IndexError:
-            with self._lock:
-                if self._closed:
-                    self._free.release()
-                    raise RuntimeError("the transport is closed") from None
-                lane = Lane(self._options, shared_connections=self._multiplexer is not None)
-                self._lanes.append(lane)
+            lane = self._new_or_freed(timeout)
         lane.busy = True
         return lane
+
+    def _new_or_freed(self, timeout: Timeouts) -> Lane:
+        wait = timeout.total if timeout.total is not None else timeout.connect
+        give_up = None if wait is None else _monotonic() + wait
+        with self._freed:
+            self._waiting += 1  # (before looking again: a lane given back now wakes us)
+            try:
+                while True:
+                    if self._closed:
+                        raise RuntimeError("the transport is closed")
+                    if self._idle:
+                        return self._idle.pop()
+                    if len(self._lanes) < self.pool_maxsize:
+                        lane = Lane(self._options, shared_connections=self._multiplexer is not None)
+                        self._lanes.append(lane)
+                        return lane
+                    left = None if give_up is None else give_up - _monotonic()
+                    if left is not None and left <= 0:
+                        raise PoolTimeout("timed out waiting for a free pooled connection")
+                    self._freed.wait(left)
+            finally:
+                self._waiting -= 1
 
     def _release(self, lane: Lane) -> None:
         """Give ``lane`` back to the pool, once, or close it if the transport was closed."""
@@ -159,9 +173,11 @@ class CurlTransport:
         lane.busy = False
         if self._closed:
             lane.close()
-        else:
-            self._idle.append(lane)
-        self._free.release()
+            return
+        self._idle.append(lane)
+        if self._waiting:
+            with self._freed:
+                self._freed.notify()
 
     def _proxy_for(self, url: str) -> tuple[str, str | None]:
         """Libcurl's proxy settings for ``url``: ``("", None)`` goes direct."""
@@ -181,9 +197,10 @@ class CurlTransport:
 
     def close(self) -> None:
         """Close every handle and its connections (lanes in use close when given back)."""
-        with self._lock:
+        with self._freed:
             self._closed = True
             idle, self._idle = self._idle, []
+            self._freed.notify_all()
         for lane in idle:
             lane.close()
         if self._multiplexer is not None:
@@ -194,7 +211,7 @@ class Lane:
     """One libcurl handle with its callbacks' state; used by one thread at a time."""
 
     __slots__ = (
-        "_fresh", "_last", "_options", "_share", "busy", "easy", "exchange", "finished",
+        "_fresh", "_last", "_limits", "_options", "_share", "busy", "easy", "exchange", "finished",
         "multi", "result", "shared_connections", "total_ms",
     )  # fmt: skip
 
@@ -219,6 +236,7 @@ class Lane:
         self._options = options
         self._last: tuple[Any, ...] = ()
         self._fresh = False  # FRESH_CONNECT is set (the last connection was found dead)
+        self._limits: Timeouts | None = None  # the time limits the handle has set
         self._apply_base()
 
     def _apply_base(self) -> None:
@@ -246,6 +264,7 @@ class Lane:
                 easy.reset()  # (keeps the live connections, TLS sessions and DNS cache)
                 self._apply_base()
                 self._fresh = False
+                self._limits = None
             _set_method(easy, request.method, body)
             _set_proxy(easy, proxy)
             self._last = shape
@@ -259,7 +278,9 @@ class Lane:
             easy.setopt(pycurl.POSTFIELDS, body)
         elif body is not None:
             _set_upload(easy, request, body)
-        self.total_ms = _set_timeouts(easy, timeout, total=True, low_speed=True)
+        if timeout != self._limits:  # (the same limits call after call: set once)
+            self.total_ms = _set_timeouts(easy, timeout, total=True, low_speed=True)
+            self._limits = timeout
         self.exchange.start(max_body_bytes)
 
     def _last_socket_is_dead(self) -> bool:
@@ -281,6 +302,10 @@ class Lane:
         except pycurl.error as exc:
             return self.result_of(int(exc.args[0]), request.url)
         return self.response(request.url)
+
+    def forget_limits(self) -> None:
+        """The handle's time limits were set for a stream: set them again next time."""
+        self._limits = None
 
     def result_of(self, code: int, url: str) -> Response:
         """The response of an exchange that ended with libcurl's ``code`` (0: success)."""
@@ -454,6 +479,7 @@ def _stream(lane: Lane, request: Request, timeout: Timeouts, release: Any) -> Re
     A redirect is read to its end (its body is dropped) and comes back unstreamed.
     """
     _set_timeouts(lane.easy, timeout, total=False, low_speed=True)
+    lane.forget_limits()
     lane.total_ms = 0 if timeout.total is None else int(timeout.total * 1000)  # (until the head)
     exchange = lane.exchange
     exchange.streaming = True

@@ -15,7 +15,7 @@ SOCKS proxies (``socks5://``, ``socks5h://`` to let the proxy resolve names, ``s
 from __future__ import annotations
 
 import base64
-import urllib.request
+import os
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -52,7 +52,7 @@ class Proxies:
         self._fixed = _route(proxy) if proxy is not None else None  # malformed: fails now
         environment = {}
         if proxy is None and trust_env:
-            environment = urllib.request.getproxies_environment()
+            environment = proxies_from_environment()
         self._no_proxy = environment.pop("no", "")
         self._by_scheme = {scheme: _route(url) for scheme, url in environment.items() if url}
         #: False when every request goes direct: transports then skip ``route`` altogether.
@@ -71,6 +71,29 @@ class Proxies:
 
     def __repr__(self) -> str:
         return f"Proxies(any={self.any}, trust_env={self.trust_env})"  # no URL: credentials
+
+
+def proxies_from_environment() -> dict[str, str]:
+    """``{scheme: proxy URL}`` (and ``"no"``) from ``*_proxy`` variables, as urllib reads them.
+
+    A lower-case name wins over its upper-case twin; under CGI (``REQUEST_METHOD`` set)
+    the upper-case ``HTTP_PROXY`` is ignored, since a client can set it as a header.
+    (Not ``urllib.request.getproxies_environment``: importing urllib.request costs more
+    than the rest of the client's first call.)
+    """
+    found: dict[str, str] = {}
+    for name, value in os.environ.items():  # upper case first, then lower case over it
+        if value and name.isupper() and name.endswith("_PROXY"):
+            found[name[:-6].lower()] = value
+    if "REQUEST_METHOD" in os.environ:
+        found.pop("http", None)
+    for name, value in os.environ.items():
+        if name.islower() and name.endswith("_proxy"):
+            if value:
+                found[name[:-6]] = value
+            else:
+                found.pop(name[:-6], None)
+    return found
 
 
 def _route(url: str) -> ProxyRoute:

@@ -330,24 +330,20 @@ def _chunks(
 def _read_all(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> bytes:
     """Read the whole decoded body, bounded: the hot path of ``send``.
 
-    ``_chunks`` without a generator, stopping as soon as a sized body is complete (no
-    extra read just to see the end).
+    A sized body with no coding is read in one call into one buffer of its size (no
+    pieces to join: a 1 MB body is not copied twice); the guarded socket still ends every
+    receive by the deadline, and the size was checked against the cap first. Anything
+    else goes through ``_chunks``.
     """
-    if raw.length_remaining is None or raw.headers.get("content-encoding"):
+    length = raw.length_remaining
+    if length is None or raw.headers.get("content-encoding"):
         return b"".join(_chunks(raw, max_body_bytes))
     failure: APIError
     try:
-        if raw.length_remaining > max_body_bytes:
-            raise ResponseTooLarge(
-                f"response body of {raw.length_remaining} bytes exceeds {max_body_bytes}"
-            )
-        parts: list[bytes] = []
-        while raw.length_remaining:
-            # Nothing to decode here (no Content-Encoding): skip urllib3's decoder machinery.
-            chunk = raw.read1(READ_CHUNK_BYTES, decode_content=False)
-            if not chunk:
-                break
-            parts.append(chunk)
+        if length > max_body_bytes:
+            raise ResponseTooLarge(f"response body of {length} bytes exceeds {max_body_bytes}")
+        # Nothing to decode here (no Content-Encoding): skip urllib3's decoder machinery.
+        data = raw.read(length, decode_content=False) if length else b""
     except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
         _discard(raw)
         failure = _translate(exc, sending=False)
@@ -359,7 +355,7 @@ def _read_all(raw: urllib3.BaseHTTPResponse, max_body_bytes: int) -> bytes:
             _discard(raw)
             raise ProtocolError("connection broken: the body ended before its Content-Length")
         raw.release_conn()
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return data
     raise failure
 
 
