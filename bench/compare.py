@@ -44,7 +44,11 @@ from rounds import rotated
 HERE = Path(__file__).resolve().parent
 OLD_APICLIENT = HERE / ".contenders" / "apiclient-1.0.4" / "apiclient"
 PAYLOAD: dict[str, Any] = {"name": "widget", "tags": ["a", "b"], "price": 9.5}
+#: The "POST 10 KB" workload's body: a list of 200 small records, about 10 KB of JSON.
+BIG_PAYLOAD: list[dict[str, Any]] = [{"id": i, "name": f"item {i:05d}", "ok": True}
+                                     for i in range(200)]  # fmt: skip
 THREADS = 8
+THREADS_MANY = 64
 BASELINE = "urllib3.PoolManager"
 
 
@@ -56,6 +60,7 @@ class Client:
     post: Callable[[], Any] | None
     close: Callable[[], None]
     thread_safe: bool = True
+    post_10k: Callable[[], Any] | None = None
 
 
 def http_client(url: str) -> Client:
@@ -82,12 +87,40 @@ def raw_urllib3(url: str) -> Client:
     pool = urllib3.PoolManager()
     item = url + "item"
 
-    def post() -> Any:
-        body = json.dumps(PAYLOAD).encode()
+    def post(payload: Any = PAYLOAD) -> Any:
+        body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         return json.loads(pool.request("POST", item, body=body, headers=headers).data)
 
-    return Client(lambda: json.loads(pool.request("GET", item).data), post, pool.clear)
+    return Client(
+        lambda: json.loads(pool.request("GET", item).data), post, pool.clear,
+        post_10k=lambda: post(BIG_PAYLOAD),
+    )  # fmt: skip
+
+
+def raw_pycurl(url: str) -> Client:
+    """One libcurl handle driven by hand: the floor under CurlTransport."""
+    import pycurl
+
+    handle, item, chunks = pycurl.Curl(), url + "item", []
+    handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
+
+    def get() -> Any:
+        chunks.clear()
+        handle.setopt(pycurl.HTTPGET, 1)
+        handle.setopt(pycurl.URL, item)
+        handle.perform()
+        return json.loads(b"".join(chunks))
+
+    def post(payload: Any = PAYLOAD) -> Any:
+        chunks.clear()
+        handle.setopt(pycurl.URL, item)
+        handle.setopt(pycurl.HTTPHEADER, ["Content-Type: application/json"])
+        handle.setopt(pycurl.POSTFIELDS, json.dumps(payload).encode())
+        handle.perform()
+        return json.loads(b"".join(chunks))
+
+    return Client(get, post, handle.close, thread_safe=False, post_10k=lambda: post(BIG_PAYLOAD))
 
 
 def requests_session(url: str) -> Client:
@@ -137,11 +170,20 @@ def _load_old_apiclient() -> Any:
     return module
 
 
-def ours(url: str) -> Client:
+def ours(url: str, transport: Any = None) -> Client:
     from apiclient import APIClient
 
-    api = APIClient(base_url=url)
-    return Client(lambda: api.get("/item"), lambda: api.post("/item", json=PAYLOAD), api.close)
+    api = APIClient(base_url=url, transport=transport)
+    return Client(
+        lambda: api.get("/item"), lambda: api.post("/item", json=PAYLOAD), api.close,
+        post_10k=lambda: api.post("/item", json=BIG_PAYLOAD),
+    )  # fmt: skip
+
+
+def ours_on_curl(url: str) -> Client:
+    from apiclient.transports.curl import CurlTransport
+
+    return ours(url, CurlTransport)
 
 
 CONTENDERS: dict[str, Callable[[str], Client]] = {
@@ -151,6 +193,8 @@ CONTENDERS: dict[str, Callable[[str], Client]] = {
     "httpx.Client": httpx_client,
     "apiclient 1.0.4 (PyPI)": old_apiclient,
     "apiclient APIClient": ours,
+    "pycurl (1 handle)": raw_pycurl,
+    "APIClient + CurlTransport": ours_on_curl,
 }
 
 
@@ -168,17 +212,26 @@ def workload(client: Client, name: str) -> Callable[[], Any] | str:
     """The call a workload repeats, or why this contender cannot run it."""
     if name == "POST JSON":
         return client.post if client.post is not None else "no request body support"
-    if name == f"{THREADS} threads, one client" and not client.thread_safe:
+    if name == "POST 10 KB":
+        return client.post_10k if client.post_10k is not None else "not measured"
+    if name.endswith("threads, one client") and not client.thread_safe:
         return "not thread-safe"
     return client.get
 
 
-def run_once(call: Callable[[], Any], calls: int, threaded: bool) -> tuple[float, float, int]:
+def threads_of(workload_name: str) -> int:
+    """The threads a workload runs on (0: the calling thread alone)."""
+    if workload_name.endswith("threads, one client"):
+        return int(workload_name.split()[0])
+    return 0
+
+
+def run_once(call: Callable[[], Any], calls: int, threads: int) -> tuple[float, float, int]:
     """Client CPU µs per call, wall calls/s, and errors."""
     errors = 0
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    if not threaded:
+    if not threads:
         for _ in range(calls):
             call()
     else:
@@ -193,8 +246,8 @@ def run_once(call: Callable[[], Any], calls: int, threaded: bool) -> tuple[float
                     with lock:
                         errors += 1
 
-        with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(worker, [calls // THREADS] * THREADS))
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(worker, [calls // threads] * threads))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return cpu / calls * 1e6, calls / wall, errors
 
@@ -209,7 +262,7 @@ def peak_memory(make: Callable[[str], Client], url: str, name: str, calls: int) 
         tracemalloc.stop()
         client.close()
         return None
-    run_once(call, calls, threaded=name.startswith(str(THREADS)))
+    run_once(call, calls, threads_of(name))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     client.close()
@@ -217,7 +270,8 @@ def peak_memory(make: Callable[[str], Client], url: str, name: str, calls: int) 
 
 
 def bench(server: LoopbackServer, calls: int, rounds: int) -> dict[str, dict[str, Samples]]:
-    names = ["GET + JSON", "POST JSON", f"{THREADS} threads, one client"]
+    names = ["GET + JSON", "POST JSON", "POST 10 KB", f"{THREADS} threads, one client",
+             f"{THREADS_MANY} threads, one client"]  # fmt: skip
     results = {w: {c: Samples() for c in CONTENDERS} for w in names}
     order = list(CONTENDERS.items())
     for round_number in range(rounds):
@@ -232,7 +286,7 @@ def bench(server: LoopbackServer, calls: int, rounds: int) -> dict[str, dict[str
                     continue
                 before = server.opened()
                 call()  # warm: a connection open, caches filled
-                cpu, rate, errors = run_once(call, calls, threaded=name.startswith(str(THREADS)))
+                cpu, rate, errors = run_once(call, calls, threads_of(name))
                 samples.connections.append(server.opened() - before)
                 samples.cpu_us.append(cpu)
                 samples.calls_per_s.append(rate)
