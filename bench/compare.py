@@ -11,11 +11,15 @@ medians over rounds, as ratios to raw urllib3. Peak memory (Python allocations, 
 is measured in a separate short pass, since tracing slows everything down. Then import time
 and RSS after import, in fresh interpreters.
 
+Then the rows of ``growing.py``: 1 MB bodies, 1,000 pages, time to a first client and
+``acquire()`` with two limits.
+
 Contenders: ``http.client`` on one connection (the floor), raw ``urllib3.PoolManager``,
 ``requests.Session``, ``httpx.Client``, the original apiclient 1.0.4 from PyPI (installed
 by ``make bench`` into ``bench/.contenders``, loaded as ``apiclient_104``), and
 apiclient's ``APIClient`` with its default features on (timeouts, retry and redirect
-policies, adaptive throttle, redaction) and the ``apiclient`` logger at INFO.
+policies, adaptive throttle, redaction) and the ``apiclient`` logger at INFO, on urllib3
+and on libcurl (``CurlTransport``), and one pycurl handle driven by hand.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import growing
 from loopback_server import LoopbackServer
 from rounds import rotated
 
@@ -372,11 +377,14 @@ def main() -> None:
     server = LoopbackServer()
     try:
         results = bench(server, args.calls, args.rounds)
+        for name, samples in results.items():
+            print_table(name, samples, args.calls, args.rounds)
+        growing.transfers(server.url, args.rounds)  # 1 MB bodies, 1,000 pages
     finally:
         server.stop()
-    for name, samples in results.items():
-        print_table(name, samples, args.calls, args.rounds)
     import_costs(args.import_runs)
+    growing.first_client(args.import_runs)
+    growing.acquire_costs(args.rounds)
 
 
 if __name__ == "__main__":
