@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 import trustme
 
-from apiclient import APIClient, APIError, CertificateError, PoolTimeout, Timeouts
+from apiclient import (
+    APIClient,
+    APIError,
+    AsyncAPIClient,
+    CertificateError,
+    PoolTimeout,
+    Timeouts,
+)
 from apiclient.testing import FakeServer, Reply
 from apiclient.transports.curl import CurlTransport
 
@@ -131,3 +138,8 @@ def test_http2_still_verifies_the_certificate(h2: H2Server) -> None:
     api = APIClient(base_url=h2.url, transport=CurlTransport(http2=True), retries=0)
     with api, pytest.raises(CertificateError):
         api.get("/x")
+
+
+def test_an_async_client_refuses_the_sync_transport_at_once() -> None:
+    with pytest.raises(TypeError, match="async transport"):
+        AsyncAPIClient(base_url="http://127.0.0.1:1/", transport=CurlTransport)

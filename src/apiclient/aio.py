@@ -81,6 +81,15 @@ class AsyncAPIClient(ClientCore):
 
         return AiohttpTransport(pool_maxsize=pool_maxsize, tls=tls, proxies=proxies)
 
+    def _set_transport(self, transport: Any, compress: bool) -> None:
+        """Refuse a sync transport (``CurlTransport``, ``Urllib3Transport``) at once."""
+        if not is_coroutine_function(getattr(transport, "send", None)):
+            raise TypeError(
+                f"AsyncAPIClient needs an async transport (AiohttpTransport, "
+                f"AsyncMockTransport), not {type(transport).__name__}: use APIClient for it"
+            )
+        super()._set_transport(transport, compress)
+
     def _default_sleep(self) -> Any:
         import asyncio  # on first use: asyncio costs ~30 ms to import
 
