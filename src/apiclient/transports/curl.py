@@ -317,12 +317,11 @@ class Lane:
         """The exchange's response once its head (and, unless streamed, its body) is in."""
         exchange = self.exchange
         exchange.check_complete()
-        headers = exchange.headers()
-        status = exchange.status()
+        headers = exchange.headers
         if stream is None and not exchange.redirect_cut_short():
             check_codings(headers.get("content-encoding"), DECODABLE)
         data = b"" if stream is not None or exchange.redirect_cut_short() else _joined(exchange)
-        return Response(status, headers, data, exchange.reason(), url, stream=stream)
+        return Response(exchange.code, headers, data, exchange.reason(), url, stream=stream)
 
     def raise_for(self, code: int) -> None:
         """Raise the error for libcurl's ``code`` (or the one a callback noted first)."""
@@ -490,7 +489,7 @@ def _stream(lane: Lane, request: Request, timeout: Timeouts, release: Any) -> Re
             transfer.run(until_head=False)
         return lane.response(request.url)
     try:
-        check_codings(exchange.headers().get("content-encoding"), DECODABLE)
+        check_codings(exchange.headers.get("content-encoding"), DECODABLE)
     except APIError:
         transfer.detach()
         raise
@@ -623,7 +622,7 @@ class _Watched:
 
     def _rest_is_small(self) -> bool:
         exchange = self.lane.exchange
-        length = exchange.headers().get("content-length")
-        if length is None or not length.isdigit() or "content-encoding" in exchange.headers():
+        length = exchange.headers.get("content-length")
+        if length is None or not length.isdigit() or "content-encoding" in exchange.headers:
             return False
         return int(length) - exchange.size <= MAX_DRAIN_BYTES

@@ -44,9 +44,11 @@ class CurlExchange:
         "_skip_body",
         "buffered",
         "chunks",
+        "code",
         "discard",
         "failure",
         "head_done",
+        "headers",
         "limit",
         "paused",
         "prereqs",
@@ -58,6 +60,9 @@ class CurlExchange:
     def __init__(self) -> None:
         self._lines: list[str] = []
         self._skip_body = False
+        #: The final status code and headers, parsed once when the head is complete.
+        self.code: int = 0
+        self.headers: Headers = Headers()
         self.chunks: list[bytes] = []
         #: Bytes in ``chunks`` (a stream pauses the transfer past ``STREAM_CHUNK_BYTES``).
         self.buffered: int = 0
@@ -80,7 +85,7 @@ class CurlExchange:
         self.chunks = []
         self.failure = None
         self.limit = max_body_bytes
-        self.size = self.buffered = self.prereqs = 0
+        self.size = self.buffered = self.prereqs = self.code = 0
         self.status_line = ""
 
     def on_prereq(self, *_: object) -> int:
@@ -104,8 +109,10 @@ class CurlExchange:
         text = line.decode("latin-1")
         if text.startswith("HTTP/"):  # a new block (after a 1xx, or the first)
             self.status_line, self._lines = text.rstrip("\r\n"), []
+            code = self.status_line.split(" ", 2)[1:2]
+            self.code = int(code[0]) if code and code[0].isdigit() else 0
         elif text in ("\r\n", "\n"):
-            if not self.status_line.split(" ", 2)[1:2] or self._informational():
+            if self.code < 200:  # a 1xx block (another follows), or no status line
                 return None
             return self._end_of_head()
         else:
@@ -140,23 +147,15 @@ class CurlExchange:
             raise ProtocolError("malformed response: the server closed the connection "
                                 "inside the header block")  # fmt: skip
 
-    def headers(self) -> Headers:
-        """The final block's headers (a repeated name's values joined by ``, ``)."""
-        return parse_header_lines(self._lines)
-
     def reason(self) -> str:
         """The status line's reason phrase, or the standard one (HTTP/2 sends none)."""
         parts = self.status_line.split(" ", 2)
         if len(parts) == 3 and parts[2]:
             return parts[2]
         try:
-            return http.HTTPStatus(int(parts[1])).phrase
-        except (IndexError, ValueError):
+            return http.HTTPStatus(self.code).phrase
+        except ValueError:
             return ""
-
-    def status(self) -> int:
-        """The final status code."""
-        return int(self.status_line.split(" ", 2)[1])
 
     @property
     def skipping_body(self) -> bool:
@@ -167,20 +166,16 @@ class CurlExchange:
         """Whether the transfer stopped because a redirect's body was too big to drain."""
         return self._skip_body and self.size > MAX_DRAIN_BYTES
 
-    def _informational(self) -> bool:
-        code = self.status_line.split(" ", 2)[1]
-        return len(code) == 3 and code.startswith("1")
-
     def _end_of_head(self) -> int | None:
-        problem = framing_problem(split_header_lines(self._lines))
+        """Check the final block and parse it, once: the framing, the headers, a redirect."""
+        pairs = split_header_lines(self._lines)
+        problem = framing_problem(pairs)
         if problem is not None:
             self.failure = ProtocolError(f"malformed response: {problem}")
             return 0
         self.head_done = True
-        headers = self._lines
-        self._skip_body = self.status() in REDIRECT_STATUSES and any(
-            line[:9].lower() == "location:" for line in headers
-        )
+        self.headers = joined_headers(pairs)
+        self._skip_body = self.code in REDIRECT_STATUSES and "location" in self.headers
         return None
 
 
@@ -198,10 +193,10 @@ def split_header_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_header_lines(lines: Iterable[str]) -> Headers:
-    """A ``Headers`` from raw header lines, values of a repeated name joined by ``, ``."""
+def joined_headers(pairs: Iterable[tuple[str, str]]) -> Headers:
+    """A ``Headers`` from ``(name, value)`` pairs, values of a repeated name joined by ``, ``."""
     headers = Headers()
-    for name, value in split_header_lines(lines):
+    for name, value in pairs:
         previous = headers.get(name)
         headers[name] = value if previous is None else f"{previous}, {value}"
     return headers
