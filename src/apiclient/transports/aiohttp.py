@@ -12,7 +12,6 @@ left open by an ended loop is only reported by aiohttp as a ``ResourceWarning``.
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from functools import lru_cache
@@ -39,13 +38,10 @@ from apiclient.errors import (
 from apiclient.models import AsyncBodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
-from apiclient.transports.codings import check_codings
+from apiclient.transports.codings import accept_encoding, check_codings
 from apiclient.transports.deadlines import Deadlines, current_task
 from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
-
-log: logging.Logger = logging.getLogger("apiclient")
-
 
 _aiohttp_module: Any = None
 
@@ -100,8 +96,7 @@ class AiohttpTransport:
             import apiclient.transports.socks_aiohttp  # noqa: F401
         tls = tls or TLSOptions(verify, ca_certs, cert, ssl_context)
         context = tls.context()
-        if context is None:
-            log.warning("TLS certificate verification is OFF for this client")
+        tls.warn_if_unverified()
         self._ssl: ssl.SSLContext | bool = context if context is not None else False
         self._session: Any = None
         self._via_socks: dict[str, Any] = {}  # a session per SOCKS proxy, in the same loop
@@ -131,7 +126,7 @@ class AiohttpTransport:
     @property
     def accept_encoding(self) -> str:
         """The codings this transport decodes, as ``Accept-Encoding`` (br, zstd if installed)."""
-        return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in _decodable())
+        return accept_encoding(_decodable())
 
     async def send(
         self,

@@ -19,3 +19,8 @@ def check_codings(header: str | None, supported: Collection[str]) -> None:
         name = coding.strip().lower()
         if name and name != "identity" and name not in supported:
             raise DecodeError(f"the response's Content-Encoding {name[:40]!r} is not supported")
+
+
+def accept_encoding(supported: Collection[str]) -> str:
+    """``Accept-Encoding`` for a transport that decodes ``supported``, in a fixed order."""
+    return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in supported)

@@ -31,7 +31,7 @@ from apiclient.defaults import MAX_BODY_BYTES, MAX_DRAIN_BYTES, POOL_MAXSIZE
 from apiclient.errors import APIError, PoolTimeout, ReadTimeout
 from apiclient.models import BodyStream, Request, Response
 from apiclient.policies.timeouts import Timeouts
-from apiclient.transports.codings import check_codings
+from apiclient.transports.codings import accept_encoding, check_codings
 from apiclient.transports.curl_exchange import CurlExchange, translate
 from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import ClientCert, TLSOptions
@@ -98,17 +98,12 @@ class CurlTransport:
             from apiclient.transports.curl_multiplex import Multiplexer
 
             self._multiplexer = Multiplexer(pool_maxsize)
-        if not tls.verify:
-            import logging
-
-            logging.getLogger("apiclient").warning(
-                "TLS certificate verification is OFF for this client"
-            )
+        tls.warn_if_unverified()
 
     @property
     def accept_encoding(self) -> str:
         """The codings libcurl decodes here, as ``Accept-Encoding``."""
-        return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in DECODABLE)
+        return accept_encoding(DECODABLE)
 
     def send(
         self,

@@ -39,6 +39,15 @@ class TLSOptions:
             return self.cert, None
         return self.cert[0], self.cert[1]
 
+    def warn_if_unverified(self) -> None:
+        """Log, once per transport made, that certificates go unchecked (``verify=False``)."""
+        if not self.verify:
+            import logging
+
+            logging.getLogger("apiclient").warning(
+                "TLS certificate verification is OFF for this client"
+            )
+
     def context(self) -> ssl.SSLContext | None:
         """The given context, or one made from the settings (None: verification off)."""
         if self.ssl_context is not None:

@@ -46,7 +46,7 @@ from apiclient.models import BodyStream, Request, Response
 from apiclient.policies.redirects import REDIRECT_STATUSES
 from apiclient.policies.timeouts import Timeouts
 from apiclient.redaction import redact_url
-from apiclient.transports.codings import check_codings
+from apiclient.transports.codings import accept_encoding, check_codings
 from apiclient.transports.guarded import (
     DeadlinePassed,
     GuardedHTTPPool,
@@ -59,7 +59,6 @@ from apiclient.transports.guarded import (
 from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
 
-log: logging.Logger = logging.getLogger("apiclient")
 _monotonic = time.monotonic
 
 
@@ -114,13 +113,12 @@ class Urllib3Transport:
         if self._proxies.socks:  # a missing extra fails here, not on the first call
             import apiclient.transports.socks_urllib3  # noqa: F401
         self._proxy_managers: dict[str, urllib3.PoolManager] = {}
-        if not verify:
-            log.warning("TLS certificate verification is OFF for this client")
+        tls.warn_if_unverified()
 
     @property
     def accept_encoding(self) -> str:
         """The codings this transport decodes, as ``Accept-Encoding`` (br, zstd if installed)."""
-        return ", ".join(c for c in ("gzip", "deflate", "br", "zstd") if c in _DECODABLE)
+        return accept_encoding(_DECODABLE)
 
     def send(
         self,
