@@ -100,13 +100,13 @@ class RateLimiter:
         self._grants = [(deque[float](maxlen=lim.max_messages), lim) for lim in self.limits]
         self._spacings = [lim.spacing for lim in self.limits]
         # A free grant is taken on a fast path (one lock; with one limit, no loop at all).
-        self._only = (self._bookings[0][0], self._grants[0][0], max_messages, self._spacings[0])
         self._windows = tuple(
             (bookings, grants, limit.max_messages, spacing)
             for (bookings, limit), (grants, _), spacing in zip(
                 self._bookings, self._grants, self._spacings, strict=True
             )
         )
+        self._only = self._windows[0]
         self._take_free: Callable[[], float | None] = (
             self._grant_now_if_free if len(self.limits) == 1 else self._grant_now_if_all_free
         )

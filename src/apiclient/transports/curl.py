@@ -1,11 +1,12 @@
-"""The sync transport on libcurl (``apiclient[curl]``, through pycurl): a quarter of the CPU.
+"""The sync transport on libcurl (``apiclient[curl]``, through pycurl): less CPU per call.
 
 Same contract as ``Urllib3Transport``: one exchange per call, no redirects or retries of
 its own, typed errors whose text has no URL, ``max_body_bytes`` counted after decoding,
-every time limit kept (``total`` through libcurl's own timer; the read timeout through its
-low-speed check, to the second; a fractional one, and every streamed body, by watching the
-transfer here). Each thread takes a *lane* (a libcurl handle and its connections) from a
-pool of at most ``pool_maxsize``: threads beyond it wait, within the call's time limit,
+every time limit kept (``total`` through libcurl's own timer, or for a stream here until
+its head is in; the read timeout through libcurl's low-speed check, to the second). A
+streamed body is pulled through the handle's multi interface as the caller reads. Each
+thread takes a *lane* (a libcurl handle and its connections) from a pool of at most
+``pool_maxsize``: threads beyond it wait, within the call's time limit,
 as they wait for a urllib3 connection. ``http2=True`` asks for HTTP/2 over TLS (ALPN);
 calls from many threads then share connections, multiplexed (``curl_multiplex``).
 """
@@ -19,7 +20,7 @@ import select
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 try:
@@ -35,6 +36,7 @@ from apiclient.transports.codings import accept_encoding, check_codings
 from apiclient.transports.curl_exchange import CurlExchange, translate
 from apiclient.transports.proxies import Proxies
 from apiclient.transports.tls import ClientCert, TLSOptions
+from apiclient.transports.url_parts import split_url
 
 _monotonic = time.monotonic
 _FEATURES = pycurl.version_info()[4]
@@ -89,7 +91,7 @@ class CurlTransport:
         self._options = _handle_options(tls, http2)
         self._proxies = proxies or Proxies(proxy, trust_env)
         self._idle: list[Lane] = []
-        self._lanes: list[Lane] = []
+        self._made = 0  # lanes made so far (at most ``pool_maxsize``)
         self._freed = threading.Condition()  # a lane was given back (to threads waiting)
         self._waiting = 0
         self._closed = False
@@ -150,10 +152,9 @@ class CurlTransport:
                         raise RuntimeError("the transport is closed")
                     if self._idle:
                         return self._idle.pop()
-                    if len(self._lanes) < self.pool_maxsize:
-                        lane = Lane(self._options, shared_connections=self._multiplexer is not None)
-                        self._lanes.append(lane)
-                        return lane
+                    if self._made < self.pool_maxsize:
+                        self._made += 1
+                        return Lane(self._options, shared_connections=self._multiplexer is not None)
                     left = None if give_up is None else give_up - _monotonic()
                     if left is not None and left <= 0:
                         raise PoolTimeout("timed out waiting for a free pooled connection")
@@ -178,10 +179,8 @@ class CurlTransport:
         """Libcurl's proxy settings for ``url``: ``("", None)`` goes direct."""
         if not self._proxies.any:
             return "", None
-        scheme, _, rest = url.partition("://")
-        host = rest.split("/", 1)[0].rpartition("@")[2]
-        host = host[1 : host.index("]")] if host.startswith("[") else host.partition(":")[0]
-        route = self._proxies.route(scheme.lower(), host)
+        scheme, host, _, _ = split_url(url)
+        route = self._proxies.route(scheme, host)
         if route is None:
             return "", None
         if route.socks:
@@ -298,9 +297,15 @@ class Lane:
             return self.result_of(int(exc.args[0]), request.url)
         return self.response(request.url)
 
-    def forget_limits(self) -> None:
-        """The handle's time limits were set for a stream: set them again next time."""
+    def limit_stream(self, timeout: Timeouts) -> None:
+        """A stream's limits: connect and read as usual, libcurl's total timer off.
+
+        The stream keeps the total limit itself until the head is in; the next exchange
+        sets the handle's limits again.
+        """
+        _set_timeouts(self.easy, timeout, total=False, low_speed=True)
         self._limits = None
+        self.total_ms = _ms(timeout.total)
 
     def result_of(self, code: int, url: str) -> Response:
         """The response of an exchange that ended with libcurl's ``code`` (0: success)."""
@@ -454,9 +459,8 @@ def _set_timeouts(easy: Any, timeout: Timeouts, *, total: bool, low_speed: bool)
 
     Returns the total limit set, in milliseconds (0: none).
     """
-    connect, deadline = timeout.connect, timeout.total if total else None
-    easy.setopt(pycurl.CONNECTTIMEOUT_MS, 0 if connect is None else max(1, int(connect * 1000)))
-    total_ms = 0 if deadline is None else max(1, int(deadline * 1000))
+    easy.setopt(pycurl.CONNECTTIMEOUT_MS, _ms(timeout.connect))
+    total_ms = _ms(timeout.total) if total else 0
     easy.setopt(pycurl.TIMEOUT_MS, total_ms)
     read = timeout.read
     if read is None or not low_speed:
@@ -467,14 +471,17 @@ def _set_timeouts(easy: Any, timeout: Timeouts, *, total: bool, low_speed: bool)
     return total_ms
 
 
+def _ms(seconds: float | None) -> int:
+    """A limit in libcurl's milliseconds (0: none; never 0 for a limit that is set)."""
+    return 0 if seconds is None else max(1, int(seconds * 1000))
+
+
 def _stream(lane: Lane, request: Request, timeout: Timeouts, release: Any) -> Response:
     """Return once the head is in; the body is pulled from libcurl as the caller reads.
 
     A redirect is read to its end (its body is dropped) and comes back unstreamed.
     """
-    _set_timeouts(lane.easy, timeout, total=False, low_speed=True)
-    lane.forget_limits()
-    lane.total_ms = 0 if timeout.total is None else int(timeout.total * 1000)  # (until the head)
+    lane.limit_stream(timeout)
     exchange = lane.exchange
     exchange.streaming = True
     transfer = _Watched(lane, timeout)
@@ -512,6 +519,15 @@ class _Watched:
 
     def run(self, *, until_head: bool) -> None:
         """Drive the transfer until it ends (or, ``until_head``, its head is in)."""
+        exchange = self.lane.exchange
+        self._drive((lambda: exchange.head_done) if until_head else (lambda: False))
+
+    def _drive(self, until: Callable[[], bool]) -> None:
+        """Let libcurl work until ``until()`` or the transfer's end.
+
+        The deadline holds until the head is in; a failure takes the handle out of the
+        multi handle.
+        """
         exchange, multi = self.lane.exchange, self.multi
         try:
             while True:
@@ -519,10 +535,9 @@ class _Watched:
                 if not running:
                     self._end()
                     return
-                if exchange.head_done and until_head:
+                if until():
                     return
-                deadline = None if exchange.head_done else self.deadline
-                multi.select(self._wait(deadline))
+                multi.select(self._wait(None if exchange.head_done else self.deadline))
         except BaseException:
             self.detach()
             raise
@@ -590,18 +605,8 @@ class _Watched:
 
     def run_until_data(self) -> None:
         """Drive until some body arrives or the transfer ends."""
-        exchange, multi = self.lane.exchange, self.multi
-        try:
-            while not exchange.chunks:
-                _, running = multi.perform()
-                if not running:
-                    self._end()
-                    return
-                if not exchange.chunks:
-                    multi.select(self._wait(None))
-        except BaseException:
-            self.detach()
-            raise
+        exchange = self.lane.exchange
+        self._drive(lambda: bool(exchange.chunks))
 
     def finish(self, release: Any) -> None:
         """Close the stream: a small rest is drained to keep the connection, else dropped."""

@@ -58,6 +58,7 @@ from apiclient.transports.guarded import (
 )
 from apiclient.transports.proxies import Proxies, ProxyRoute
 from apiclient.transports.tls import ClientCert, TLSOptions
+from apiclient.transports.url_parts import split_url
 
 _monotonic = time.monotonic
 
@@ -161,7 +162,7 @@ class Urllib3Transport:
         self, request: Request, timeout: Timeouts
     ) -> tuple[urllib3.BaseHTTPResponse, GuardedSocket | None]:
         """Send the request and read the response's head; its socket guard, if any."""
-        scheme, host, port, target = _split_url(request.url)
+        scheme, host, port, target = split_url(request.url)
         exchange.deadline = None if timeout.total is None else _monotonic() + timeout.total
         try:
             route = self._proxies.route(scheme, host) if self._proxies.any else None
@@ -232,32 +233,6 @@ class Urllib3Transport:
 
 class _UnverifiedHTTPSPool(QuietlyUnverified, GuardedHTTPSPool):
     """HTTPS pool for ``verify=False``."""
-
-
-@lru_cache(maxsize=1024)
-def _split_url(url: str) -> tuple[str, str, int | None, str]:
-    """Split an absolute URL into scheme, host, port and request target.
-
-    Cached: an API client asks for the same URLs again and again.
-    """
-    scheme, _, rest = url.partition("://")
-    cut = len(rest)
-    for mark in "/?#":
-        found = rest.find(mark)
-        if found != -1 and found < cut:
-            cut = found
-    authority, target = rest[:cut], rest[cut:].partition("#")[0]
-    if not target.startswith("/"):
-        target = "/" + target
-    host, port = authority.rpartition("@")[2], None
-    if host.startswith("["):
-        bracket = host.index("]")
-        host, port_text = host[1:bracket], host[bracket + 2 :]
-    else:
-        host, _, port_text = host.partition(":")
-    if port_text:
-        port = int(port_text)
-    return scheme.lower(), host, port, target
 
 
 def _pool_wait(timeout: Timeouts) -> int | None:
