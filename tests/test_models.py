@@ -83,3 +83,16 @@ def test_a_response_pickles_even_when_its_headers_mapping_does_not() -> None:
     )
     assert clone.headers == {"content-type": "application/json", "etag": '"v1"'}
     assert clone.headers["ETAG"] == '"v1"' and response.headers is headers  # original kept
+
+
+def test_headers_joined_folds_a_repeated_name_into_one_value_in_first_spelling() -> None:
+    headers = Headers.joined([("Vary", "Accept"), ("Set-Cookie", "a=1"), ("vary", "Origin")])
+    assert headers["VARY"] == "Accept, Origin"
+    assert list(headers) == ["Vary", "Set-Cookie"]
+    assert headers.pairs() == (("Vary", "Accept, Origin"), ("Set-Cookie", "a=1"))
+
+
+def test_headers_has_any_looks_names_up_in_lower_case() -> None:
+    headers = Headers({"X-RateLimit-Remaining": "3"})
+    assert headers.has_any(frozenset({"x-ratelimit-remaining", "ratelimit"}))
+    assert not headers.has_any(frozenset({"ratelimit"}))

@@ -66,6 +66,30 @@ class Headers(MutableMapping[str, str]):
         """A plain ``{name: value}`` dict, names as given (for transports; cheap)."""
         return dict(self._entries.values())
 
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The ``(name, value)`` pairs, names as given: comparable and hashable (cheap)."""
+        return tuple(self._entries.values())
+
+    def has_any(self, lowered_names: frozenset[str]) -> bool:
+        """Whether one of ``lowered_names`` (lower-case) is here: one set operation."""
+        return not lowered_names.isdisjoint(self._entries)
+
+    @classmethod
+    def joined(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        """Headers from ``(name, value)`` pairs, a repeated name's values joined by ``, ``.
+
+        (How a transport turns a received head into one mapping, RFC 9110, 5.3.)
+        """
+        entries: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            previous = entries.get(key)
+            entries[key] = (name, value) if previous is None else (
+                previous[0], f"{previous[1]}, {value}")  # fmt: skip
+        headers = cls.__new__(cls)
+        headers._entries = entries
+        return headers
+
     def copy(self) -> Headers:
         """Return an independent copy (cheap: one dict copy)."""
         clone = Headers.__new__(Headers)  # (no __init__: its empty dict would be replaced)

@@ -63,3 +63,16 @@ def test_which_responses_are_rate_limits() -> None:
     assert is_rate_limited(Response(403, {"Retry-After": "1"}))
     assert not is_rate_limited(Response(403))
     assert not is_rate_limited(Response(503, {"Retry-After": "1"}))
+
+
+def test_a_transports_own_header_mapping_is_read_too() -> None:
+    from multidict import CIMultiDict
+
+    from apiclient.policies.ratelimit_headers import read_quota
+
+    headers = CIMultiDict({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1445412510",
+                           "Date": DATE})  # fmt: skip
+    response = Response(200, headers)
+    assert response.headers is headers  # (kept as it is, not copied into Headers)
+    assert read_quota(response, wall_clock=lambda: 0.0).pause == 30.0
+    assert read_quota(Response(200, CIMultiDict({"Date": DATE}))).remaining is None

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from apiclient.models import Response
+from apiclient.models import Headers, Response
 
 #: GitHub asks to wait at least this long after a secondary-limit 403 without Retry-After.
 SECONDARY_LIMIT_WAIT = 60.0
@@ -107,7 +107,12 @@ def read_quota(
     if dialect == "none":
         return NO_QUOTA
     headers = response.headers
-    pause = _asked_pause(response, wall_clock) if response.status in (403, 429, 503) else None
+    if response.status in (403, 429, 503):
+        pause = _asked_pause(response, wall_clock)
+    elif dialect == "auto" and not _has_any(headers, _WINDOW_NAMES):
+        return NO_QUOTA  # (most responses: no signal at all, found in one set operation)
+    else:
+        pause = None
     if dialect == "retry-after":
         return Quota(pause=pause) if pause is not None else NO_QUOTA
     window = _window(headers, dialect, wall_clock)
@@ -160,6 +165,17 @@ def is_rate_limited(response: Response) -> bool:
 
 def _asked_pause(response: Response, wall_clock: Callable[[], float]) -> float | None:
     return retry_after_seconds(response.headers, wall_clock)
+
+
+#: The fields without which no dialect finds a window (``auto`` reads no other).
+_WINDOW_NAMES = frozenset(("ratelimit", "x-ratelimit-remaining", "x-rate-limit-remaining",
+                           "ratelimit-remaining", "x-ratelimit-remaining-requests"))  # fmt: skip
+
+
+def _has_any(headers: Mapping[str, str], lowered_names: frozenset[str]) -> bool:
+    if isinstance(headers, Headers):
+        return headers.has_any(lowered_names)
+    return any(name in headers for name in lowered_names)
 
 
 def _named_resource(headers: Mapping[str, str]) -> str | None:

@@ -205,8 +205,8 @@ class Lane:
     """One libcurl handle with its callbacks' state; used by one thread at a time."""
 
     __slots__ = (
-        "_fresh", "_last", "_limits", "_options", "_share", "busy", "easy", "exchange", "finished",
-        "multi", "result", "shared_connections", "total_ms",
+        "_fresh", "_last", "_limits", "_options", "_sent", "_share", "busy", "easy", "exchange",
+        "finished", "multi", "result", "shared_connections", "total_ms",
     )  # fmt: skip
 
     def __init__(self, options: list[tuple[int, Any]], *, shared_connections: bool) -> None:
@@ -231,13 +231,14 @@ class Lane:
         self._last: tuple[Any, ...] = ()
         self._fresh = False  # FRESH_CONNECT is set (the last connection was found dead)
         self._limits: Timeouts | None = None  # the time limits the handle has set
+        self._sent: tuple[Any, ...] | None = None  # the headers the handle has (and a body?)
         self._apply_base()
 
     def _apply_base(self) -> None:
         easy, exchange = self.easy, self.exchange
         for option, value in self._options:
             easy.setopt(option, value)
-        easy.setopt(pycurl.HEADERFUNCTION, exchange.on_header)
+        easy.setopt(pycurl.HEADERFUNCTION, exchange.raw_head.append)
         easy.setopt(pycurl.WRITEFUNCTION, exchange.on_body)
         easy.setopt(pycurl.PREREQFUNCTION, exchange.on_prereq)
 
@@ -258,7 +259,7 @@ class Lane:
                 easy.reset()  # (keeps the live connections, TLS sessions and DNS cache)
                 self._apply_base()
                 self._fresh = False
-                self._limits = None
+                self._limits, self._sent = None, None
             _set_method(easy, request.method, body)
             _set_proxy(easy, proxy)
             self._last = shape
@@ -266,13 +267,16 @@ class Lane:
             easy.setopt(pycurl.FRESH_CONNECT, 1 if dead else 0)
             self._fresh = dead
         easy.setopt(pycurl.URL, request.url)
-        easy.setopt(pycurl.HTTPHEADER, _header_lines(request, body is not None))
+        sent = (request.headers.pairs(), body is not None)
+        if sent != self._sent:  # (the same headers call after call: handed over once)
+            easy.setopt(pycurl.HTTPHEADER, _header_lines(*sent))
+            self._sent = sent
         if isinstance(body, bytes):
             easy.setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
             easy.setopt(pycurl.POSTFIELDS, body)
         elif body is not None:
             _set_upload(easy, request, body)
-        if timeout != self._limits:  # (the same limits call after call: set once)
+        if timeout is not self._limits and timeout != self._limits:  # (set once, usually)
             self.total_ms = _set_timeouts(easy, timeout, total=True, low_speed=True)
             self._limits = timeout
         self.exchange.start(max_body_bytes)
@@ -326,7 +330,7 @@ class Lane:
     def raise_for(self, code: int) -> None:
         """Raise the error for libcurl's ``code`` (or the one a callback noted first)."""
         exchange = self.exchange
-        if exchange.skipping_body:
+        if exchange.head_done() and exchange.skipping_body:
             return  # a redirect is in: its body (undecodable, big) is dropped anyway
         if exchange.failure is not None:
             raise exchange.failure
@@ -441,14 +445,13 @@ def _set_upload(easy: Any, request: Request, body: Iterable[bytes]) -> None:
         easy.setopt(pycurl.INFILESIZE_LARGE, int(length))
 
 
-def _header_lines(request: Request, has_body: bool) -> list[str]:
+def _header_lines(pairs: tuple[tuple[str, str], ...], has_body: bool) -> list[str]:
     """The request's headers as libcurl takes them, and its own defaults switched off."""
-    lines = [f"{name}: {value}" if value else f"{name};" for name, value in
-             request.headers.as_dict().items()]  # fmt: skip
-    headers = request.headers
-    if "accept" not in headers:
+    lines = [f"{name}: {value}" if value else f"{name};" for name, value in pairs]
+    names = {name.lower() for name, _ in pairs}
+    if "accept" not in names:
         lines.append("Accept:")
-    if has_body and "content-type" not in headers:
+    if has_body and "content-type" not in names:
         lines.append("Content-Type:")
     lines.extend(_SUPPRESSED)
     return lines
@@ -520,7 +523,13 @@ class _Watched:
     def run(self, *, until_head: bool) -> None:
         """Drive the transfer until it ends (or, ``until_head``, its head is in)."""
         exchange = self.lane.exchange
-        self._drive((lambda: exchange.head_done) if until_head else (lambda: False))
+        if not until_head:
+            self._drive(lambda: False)
+            return
+        self._drive(lambda: exchange.head_done() or exchange.failure is not None)
+        if exchange.failure is not None and not exchange.head_done():
+            self.detach()
+            raise exchange.failure  # a malformed head
 
     def _drive(self, until: Callable[[], bool]) -> None:
         """Let libcurl work until ``until()`` or the transfer's end.
@@ -537,7 +546,7 @@ class _Watched:
                     return
                 if until():
                     return
-                multi.select(self._wait(None if exchange.head_done else self.deadline))
+                multi.select(self._wait(None if exchange.head_done() else self.deadline))
         except BaseException:
             self.detach()
             raise
@@ -567,7 +576,7 @@ class _Watched:
         try:
             self.lane.raise_for(failed[0][1])
         except APIError as error:
-            if not self.lane.exchange.head_done or self.lane.exchange.skipping_body:
+            if not self.lane.exchange.head_done() or self.lane.exchange.skipping_body:
                 raise
             self.pending = error
 

@@ -1,7 +1,7 @@
 """What libcurl hands back during one exchange, gathered into apiclient's terms.
 
-libcurl calls ``on_header`` for every header line (status lines of ``1xx`` blocks, the
-final block, trailers) and ``on_body`` for every piece of the decoded body. Here those
+libcurl appends every header line to a list (status lines of ``1xx`` blocks, the final
+block, trailers) and calls ``on_body`` for every piece of the decoded body. Here those
 lines become a ``Headers`` with the framing checks of the urllib3 transport, the body is
 counted against ``max_body_bytes`` as it arrives (a gzip bomb stops at the cap, not after
 it), and a libcurl error code becomes an apiclient error whose text names no URL.
@@ -36,29 +36,33 @@ PREREQ_OK, PREREQ_ABORT = 0, 1
 class CurlExchange:
     """The state of one exchange on a libcurl handle: the head so far, the body, a failure.
 
-    One per handle, reused: ``start`` clears it for the next exchange.
+    One per handle, reused: ``start`` clears it for the next exchange. libcurl appends the
+    header lines to ``raw_head`` itself (a C call, no Python frame per line); the final
+    block is parsed once, when the first piece of body arrives or the exchange ends.
     """
 
     __slots__ = (
-        "_lines",
+        "_parsed",
         "_skip_body",
         "buffered",
         "chunks",
         "code",
         "discard",
         "failure",
-        "head_done",
         "headers",
         "limit",
         "paused",
         "prereqs",
+        "raw_head",
         "size",
         "status_line",
         "streaming",
     )
 
     def __init__(self) -> None:
-        self._lines: list[str] = []
+        #: The header lines as libcurl hands them over (1xx blocks, the final one, trailers).
+        self.raw_head: list[bytes] = []
+        self._parsed = False
         self._skip_body = False
         #: The final status code and headers, parsed once when the head is complete.
         self.code: int = 0
@@ -69,7 +73,6 @@ class CurlExchange:
         #: Drop the body as it comes (a stream closed early, drained to keep its connection).
         self.discard: bool = False
         self.failure: APIError | None = None
-        self.head_done: bool = False
         self.limit: int = 0
         self.paused: bool = False
         #: Times libcurl was about to send the request (more than once: it would resend).
@@ -79,9 +82,9 @@ class CurlExchange:
         self.status_line: str = ""
 
     def start(self, max_body_bytes: int) -> None:
-        """Forget the previous exchange."""
-        self._lines = []
-        self._skip_body = self.head_done = self.discard = self.paused = self.streaming = False
+        """Forget the previous exchange (``raw_head`` is emptied: libcurl holds its append)."""
+        self.raw_head.clear()
+        self._parsed = self._skip_body = self.discard = self.paused = self.streaming = False
         self.chunks = []
         self.failure = None
         self.limit = max_body_bytes
@@ -102,25 +105,10 @@ class CurlExchange:
         )
         return PREREQ_ABORT
 
-    def on_header(self, line: bytes) -> int | None:
-        """Libcurl's header callback: collect the final block, check it when it ends."""
-        if self.head_done:
-            return None  # trailers: not part of the response's headers
-        text = line.decode("latin-1")
-        if text.startswith("HTTP/"):  # a new block (after a 1xx, or the first)
-            self.status_line, self._lines = text.rstrip("\r\n"), []
-            code = self.status_line.split(" ", 2)[1:2]
-            self.code = int(code[0]) if code and code[0].isdigit() else 0
-        elif text in ("\r\n", "\n"):
-            if self.code < 200:  # a 1xx block (another follows), or no status line
-                return None
-            return self._end_of_head()
-        else:
-            self._lines.append(text)
-        return None
-
     def on_body(self, data: bytes) -> int | None:
         """Libcurl's write callback: keep the decoded body, bounded by the cap."""
+        if not self._parsed and not self.head_done():
+            return 0  # the head is malformed (``failure`` says how): stop the transfer
         if self._skip_body:  # a redirect's body: never kept, a small one read to the end
             self.size += len(data)
             return None if self.size <= MAX_DRAIN_BYTES else 0
@@ -136,6 +124,28 @@ class CurlExchange:
             self.buffered += len(data)
         return None
 
+    def head_done(self) -> bool:
+        """Whether the final head is in and well-formed (parsed, once, on the first yes).
+
+        A malformed head sets ``failure`` and stays not done.
+        """
+        if self._parsed:
+            return True
+        if self.failure is not None:
+            return False
+        head = final_head(self.raw_head)
+        if head is None:
+            return False
+        self.status_line, headers, problem = head
+        if problem is not None:
+            self.failure = ProtocolError(f"malformed response: {problem}")
+            return False
+        self._parsed = True
+        self.code = _status_code(self.status_line)
+        self.headers = headers
+        self._skip_body = self.code in REDIRECT_STATUSES and "location" in headers
+        return True
+
     def take(self) -> bytes:
         """The body received and not yet taken (a stream's next chunk)."""
         chunks, self.chunks, self.buffered = self.chunks, [], 0
@@ -143,7 +153,9 @@ class CurlExchange:
 
     def check_complete(self) -> None:
         """Refuse a transfer that ended inside the header block (libcurl takes it)."""
-        if not self.head_done:
+        if not self.head_done():
+            if self.failure is not None:
+                raise self.failure
             raise ProtocolError("malformed response: the server closed the connection "
                                 "inside the header block")  # fmt: skip
 
@@ -166,17 +178,41 @@ class CurlExchange:
         """Whether the transfer stopped because a redirect's body was too big to drain."""
         return self._skip_body and self.size > MAX_DRAIN_BYTES
 
-    def _end_of_head(self) -> int | None:
-        """Check the final block and parse it, once: the framing, the headers, a redirect."""
-        pairs = split_header_lines(self._lines)
-        problem = framing_problem(pairs)
-        if problem is not None:
-            self.failure = ProtocolError(f"malformed response: {problem}")
-            return 0
-        self.head_done = True
-        self.headers = joined_headers(pairs)
-        self._skip_body = self.code in REDIRECT_STATUSES and "location" in self.headers
+
+def final_head(raw: list[bytes]) -> tuple[str, Headers, str | None] | None:
+    """The final head once its blank line is in: status line, headers, framing problem.
+
+    None until then. ``1xx`` blocks before it are passed over; lines after it (trailers)
+    are not read.
+    """
+    block = final_block(raw)
+    if block is None:
         return None
+    pairs = split_header_lines(block[1])
+    return block[0], Headers.joined(pairs), framing_problem(pairs)
+
+
+def final_block(raw: Iterable[bytes]) -> tuple[str, list[str]] | None:
+    """The final head's status line and header lines, once its blank line is in, or None."""
+    status = ""
+    lines: list[str] = []
+    for line in raw:
+        text = line.decode("latin-1")
+        if text.startswith("HTTP/"):  # a new block (after a 1xx, or the first)
+            status, lines = text.rstrip("\r\n"), []
+        elif text in ("\r\n", "\n"):
+            if _status_code(status) >= 200:
+                return status, lines
+            status, lines = "", []  # a 1xx block (another follows), or no status line
+        else:
+            lines.append(text)
+    return None
+
+
+def _status_code(status_line: str) -> int:
+    """The status line's code (0 if it has none)."""
+    code = status_line.split(" ", 2)[1:2]
+    return int(code[0]) if code and code[0].isascii() and code[0].isdigit() else 0
 
 
 def split_header_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -191,15 +227,6 @@ def split_header_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
         name, _, value = line.partition(":")
         pairs.append((name.strip(), value.strip(" \t")))
     return pairs
-
-
-def joined_headers(pairs: Iterable[tuple[str, str]]) -> Headers:
-    """A ``Headers`` from ``(name, value)`` pairs, values of a repeated name joined by ``, ``."""
-    headers = Headers()
-    for name, value in pairs:
-        previous = headers.get(name)
-        headers[name] = value if previous is None else f"{previous}, {value}"
-    return headers
 
 
 #: libcurl's error codes (``CURLE_*``) by what they mean here.
