@@ -30,7 +30,6 @@ import importlib.util
 import json
 import logging
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -44,7 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import growing
 from loopback_server import LoopbackServer
-from rounds import rotated
+from rounds import compile_once, fresh_interpreter, rotated
 
 HERE = Path(__file__).resolve().parent
 OLD_APICLIENT = HERE / ".contenders" / "apiclient-1.0.4" / "apiclient"
@@ -340,14 +339,10 @@ def import_costs(runs: int) -> None:
     """
     modules = ("urllib3", "apiclient", "requests", "httpx")
     samples: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for m in modules}
+    compile_once(*(f"import {module}" for module in modules))
     for _ in range(runs):
         for module in modules:
-            out = subprocess.run(
-                [sys.executable, "-c", IMPORT_PROBE.format(module=module)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
+            out = fresh_interpreter(IMPORT_PROBE.format(module=module)).split()
             samples[module][0].append(float(out[0]))
             samples[module][1].append(float(out[1]))
     print(f"\nimport cost: median of {runs} fresh interpreters each")

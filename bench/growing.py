@@ -8,7 +8,8 @@ Rows, each a median over rounds of the per-round ratio (contenders take turns):
     (the server is another process), for ``APIClient`` on urllib3 and on libcurl. The
     1 MB row also gives the peak of Python allocations (tracemalloc, a separate pass).
   * time to a first usable client, in fresh interpreters: ``import apiclient;
-    APIClient(...)`` against ``import urllib3; urllib3.PoolManager()``.
+    APIClient(...)`` against ``import urllib3; urllib3.PoolManager()``, every module's
+    bytecode compiled first (as pip does when it installs a wheel).
   * ``RateLimiter.acquire()`` with a second limit (``also=``) against one limit.
 """
 
@@ -19,7 +20,6 @@ import gc
 import json
 import re
 import statistics
-import subprocess
 import sys
 import time
 import timeit
@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback_server import PAGES, LoopbackServer
-from rounds import paired_ratio, rotated, round_ratios
+from rounds import compile_once, fresh_interpreter, paired_ratio, rotated, round_ratios
 
 Call = Callable[[], Any]
 _NEXT = re.compile(r'<([^>]*)>;\s*rel="next"')
@@ -138,11 +138,10 @@ FIRST_CLIENT = {
 
 def first_client(runs: int) -> None:
     samples: dict[str, list[float]] = {name: [] for name in FIRST_CLIENT}
+    compile_once(*FIRST_CLIENT.values())
     for number in range(runs):
         for name, code in rotated(list(FIRST_CLIENT.items()), number):
-            out = subprocess.run([sys.executable, "-c", PROBE.format(code=code)],
-                                 capture_output=True, text=True, check=True)  # fmt: skip
-            samples[name].append(float(out.stdout))
+            samples[name].append(float(fresh_interpreter(PROBE.format(code=code))))
     base = samples["import urllib3; PoolManager()"]
     print(f"\ntime to a first client: fresh interpreters, median of {runs}")
     for name, values in samples.items():

@@ -7,7 +7,6 @@ limiting, auth, safe retries and typed errors come with it.
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from apiclient._version import __version__
-from apiclient.aio import AsyncAPIClient, AsyncAPIClient_SharedSecret
 from apiclient.auth import APIKey, Auth, AuthBase, BasicAuth, BearerToken
 from apiclient.cache import ETagCache
 from apiclient.calls import CallOptions, PageOptions
@@ -57,21 +56,6 @@ from apiclient.errors import (
     WebhookVerificationError,
 )
 from apiclient.models import BodyStream, Headers, Request, Response, Result
-from apiclient.multipart import MultipartBody
-from apiclient.pagination import AsyncPaginated, Paginated
-from apiclient.policies.pagination import (
-    BodyCursor,
-    Cursor,
-    GraphPaging,
-    GraphQLConnection,
-    HasMore,
-    LinkHeader,
-    NextPage,
-    OffsetLimit,
-    Page,
-    PageNumber,
-    Paginator,
-)
 from apiclient.policies.ratelimit_headers import Quota, read_quota
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy
@@ -87,11 +71,10 @@ from apiclient.ratelimit import (
     RateLimiter,
 )
 from apiclient.redaction import redact_url
-from apiclient.sse import AsyncEventStream, EventStream, ServerSentEvent
-from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
 from apiclient.transports import AsyncMockTransport, MockTransport, Transport
 
 if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
+    from apiclient.aio import AsyncAPIClient, AsyncAPIClient_SharedSecret
     from apiclient.auth.assertions import OAuth2JWTBearer, OAuth2TokenExchange
     from apiclient.auth.authorization_code import OAuth2AuthorizationCode
     from apiclient.auth.device_code import DeviceAuthorization, OAuth2DeviceCode
@@ -99,8 +82,25 @@ if _TYPE_CHECKING:  # imported on first use at run time (see __getattr__ below)
     from apiclient.auth.oauth2 import OAuth2ClientCredentials, OAuth2RefreshToken
     from apiclient.auth.token_store import FileTokenStore, RedisTokenStore, StoreLock, TokenStore
     from apiclient.graphql import AsyncGraphQLClient, GraphQLClient
+    from apiclient.multipart import MultipartBody
+    from apiclient.pagination import AsyncPaginated, Paginated
+    from apiclient.policies.pagination import (
+        BodyCursor,
+        Cursor,
+        GraphPaging,
+        GraphQLConnection,
+        HasMore,
+        LinkHeader,
+        NextPage,
+        OffsetLimit,
+        Page,
+        PageNumber,
+        Paginator,
+    )
     from apiclient.ratelimit.redis import RedisRateLimiter
     from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
+    from apiclient.sse import AsyncEventStream, EventStream, ServerSentEvent
+    from apiclient.streaming import AsyncStreamContext, AsyncStreamedResponse, StreamedResponse
     from apiclient.transports.aiohttp import AiohttpTransport
     from apiclient.transports.curl import CurlTransport
     from apiclient.transports.urllib3 import Urllib3Transport
@@ -228,38 +228,46 @@ __all__ = [
 ]
 
 
+#: Where each name imported on first use lives: parts with heavier dependencies, and the
+#: ones a first call does not need (async, pagination, streams), so that ``import apiclient;
+#: APIClient()`` loads little more than urllib3.
+_PAGINATORS = [
+    *("BodyCursor", "Cursor", "GraphPaging", "GraphQLConnection", "HasMore", "LinkHeader"),
+    *("NextPage", "OffsetLimit", "Page", "PageNumber", "Paginator"),
+]
+_LAZY: dict[str, str] = {
+    "AsyncAPIClient": "apiclient.aio",
+    "AsyncAPIClient_SharedSecret": "apiclient.aio",
+    "MultipartBody": "apiclient.multipart",
+    "AsyncPaginated": "apiclient.pagination",
+    "Paginated": "apiclient.pagination",
+    **dict.fromkeys(_PAGINATORS, "apiclient.policies.pagination"),
+    **dict.fromkeys(("AsyncEventStream", "EventStream", "ServerSentEvent"), "apiclient.sse"),
+    **dict.fromkeys(
+        ("AsyncStreamContext", "AsyncStreamedResponse", "StreamedResponse"), "apiclient.streaming"
+    ),
+    "Urllib3Transport": "apiclient.transports.urllib3",
+    "CurlTransport": "apiclient.transports.curl",
+    "AiohttpTransport": "apiclient.transports.aiohttp",
+    "GraphQLClient": "apiclient.graphql",
+    "AsyncGraphQLClient": "apiclient.graphql",
+    "RedisRateLimiter": "apiclient.ratelimit.redis",
+    "RedisConcurrencyLimiter": "apiclient.ratelimit.redis_concurrency",
+    **dict.fromkeys(
+        ("RedisTokenStore", "FileTokenStore", "TokenStore", "StoreLock"),
+        "apiclient.auth.token_store",
+    ),
+}
+
+
 def __getattr__(name: str) -> object:
-    # Parts with heavier dependencies are imported on first use, keeping `import apiclient` light.
-    if name == "Urllib3Transport":
-        from apiclient.transports.urllib3 import Urllib3Transport
+    module = _LAZY.get(name)
+    if module is None and (name.startswith("OAuth") or name == "DeviceAuthorization"):
+        module = "apiclient.auth"
+    if module is None:
+        raise AttributeError(f"module 'apiclient' has no attribute {name!r}")
+    from importlib import import_module
 
-        return Urllib3Transport
-    if name == "CurlTransport":
-        from apiclient.transports.curl import CurlTransport
-
-        return CurlTransport
-    if name == "AiohttpTransport":
-        from apiclient.transports.aiohttp import AiohttpTransport
-
-        return AiohttpTransport
-    if name in ("GraphQLClient", "AsyncGraphQLClient"):
-        from apiclient import graphql
-
-        return getattr(graphql, name)
-    if name == "RedisRateLimiter":
-        from apiclient.ratelimit.redis import RedisRateLimiter
-
-        return RedisRateLimiter
-    if name == "RedisConcurrencyLimiter":
-        from apiclient.ratelimit.redis_concurrency import RedisConcurrencyLimiter
-
-        return RedisConcurrencyLimiter
-    if name in ("RedisTokenStore", "FileTokenStore", "TokenStore", "StoreLock"):
-        from apiclient.auth import token_store
-
-        return getattr(token_store, name)
-    if name.startswith("OAuth") or name == "DeviceAuthorization":
-        from apiclient import auth
-
-        return getattr(auth, name)
-    raise AttributeError(f"module 'apiclient' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # (found directly from now on)
+    return value

@@ -42,7 +42,7 @@ from apiclient.models import Headers, Request, Response, Result
 from apiclient.observers import Hooks
 from apiclient.policies import error_bodies
 from apiclient.policies.decoding import decode_body, is_json_type
-from apiclient.policies.pagination import LinkHeader, Paginator
+from apiclient.policies.pages import LinkHeader, Paginator
 from apiclient.policies.ratelimit_headers import Dialect
 from apiclient.policies.redirects import RedirectPolicy
 from apiclient.policies.retries import RetryPolicy

@@ -28,7 +28,7 @@ from apiclient.defaults import MAX_PAGES, SAFE_HEADERS
 from apiclient.effects import Effect
 from apiclient.errors import APIError, PaginationError, ValidationError
 from apiclient.models import Headers, Request, Response
-from apiclient.policies.pagination import Page, Paginator
+from apiclient.policies.pages import Page, Paginator
 from apiclient.policies.urls import Params, origin_of, params_dict, server_url
 
 if TYPE_CHECKING:
